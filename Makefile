@@ -1,0 +1,60 @@
+# Botmoon: `make up` starts the stack on :37674, `make test` runs every check. `make help` lists the rest.
+.PHONY: help up down test bench proto proto-check lint images base-image wheels venv logs clean
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+COMPOSE_FILE := deploy/compose/compose.yaml
+PROJECT := botmoon
+export TESTCONTAINERS_RYUK_DISABLED := true
+export DOCKER_GID := $(shell stat -c %g /var/run/docker.sock 2>/dev/null || echo 0)
+PACKAGES := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml services/*/*/pyproject.toml)
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements/dev.txt requirements/constraints.txt $(PACKAGES)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -c requirements/constraints.txt -r requirements/dev.txt && touch $@
+
+venv: $(BIN)/.installed ## install the packages and tools on the host
+
+proto: venv ## regenerate the Python stubs from proto/
+	scripts/proto.sh libs/botmoon-proto
+
+proto-check: venv ## fail if the committed stubs differ from what proto/ generates
+	scripts/proto.sh --check libs/botmoon-proto
+
+lint: venv ## ruff
+	$(BIN)/ruff check .
+
+base-image: ## the base image: python:3.11-slim, or one built here from Debian's packages
+	@scripts/base-image.sh
+
+wheels: venv ## wheels for the images, built on the host
+	scripts/wheels.sh
+
+images: wheels ## build every image (cached)
+	scripts/images.sh
+
+up: images ## start the stack on :37674 and wait until it is healthy
+	$(COMPOSE) -p $(PROJECT) -f $(COMPOSE_FILE) up -d --remove-orphans
+	scripts/wait-ready.sh http://127.0.0.1:37674/ready 180
+	@echo "Botmoon is up: http://127.0.0.1:37674  (API docs: http://127.0.0.1:37674/docs)"
+
+down: ## stop the stack and remove its containers (VOLUMES=1 removes the data too)
+	$(COMPOSE) -p $(PROJECT) -f $(COMPOSE_FILE) down --remove-orphans $(if $(VOLUMES),-v,)
+	scripts/remove-sandboxes.sh
+
+logs: ## follow logs (service=gateway|sandbox)
+	$(COMPOSE) -p $(PROJECT) -f $(COMPOSE_FILE) logs -f $(service)
+
+test: venv proto-check lint images ## stubs fresh, lint, then the whole suite
+	$(BIN)/pytest
+
+bench: venv images ## benchmarks; figures go to docs/benchmarks.md
+	$(BIN)/python -m bench
+
+clean: down ## remove build outputs and the venv
+	rm -rf build $(VENV)

@@ -1,0 +1,1 @@
+"""Code every Botmoon service shares: logging, request ids, settings and the gRPC server bootstrap."""

@@ -1,0 +1,109 @@
+"""The aio gRPC server every service runs: health, reflection, request ids, graceful shutdown."""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterable
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from botmoon_common import request_id
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+GRPC_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+]
+
+
+class RequestIdInterceptor(grpc.aio.ServerInterceptor):
+    """Puts the caller's x-request-id (or a new one) in the context of the handler."""
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None:
+            return handler
+        incoming = dict(handler_call_details.invocation_metadata or ())
+        rid = incoming.get(request_id.METADATA_KEY) or request_id.new()
+        inner = handler.unary_unary
+
+        async def with_request_id(request, context):
+            token = request_id.set(rid)
+            try:
+                return await inner(request, context)
+            finally:
+                request_id.reset(token)
+
+        return grpc.unary_unary_rpc_method_handler(
+            with_request_id,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+
+class GrpcService:
+    """One servicer with how to register it and the names reflection should list."""
+
+    def __init__(self, servicer, add_to_server: Callable, full_name: str):
+        self.servicer = servicer
+        self.add_to_server = add_to_server
+        self.full_name = full_name
+
+
+async def serve(
+    services: Iterable[GrpcService],
+    address: str,
+    ready: Callable[[], Awaitable[bool]] | None = None,
+    on_stop: Callable[[], Awaitable[None]] | None = None,
+    grace_seconds: float = 5.0,
+) -> None:
+    """Serves until SIGTERM/SIGINT. Health says NOT_SERVING until `ready()` returns True."""
+    services = list(services)
+    server = grpc.aio.server(interceptors=[RequestIdInterceptor()], options=GRPC_OPTIONS)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    for svc in services:
+        svc.add_to_server(svc.servicer, server)
+    names = [svc.full_name for svc in services]
+    reflection.enable_server_reflection(
+        [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+        server,
+    )
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise RuntimeError(f"cannot listen on {address}")
+    await _set_health(health_servicer, names, health_pb2.HealthCheckResponse.NOT_SERVING)
+    await server.start()
+    log.info("grpc server listening", extra={"address": address, "services": names})
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    if ready is not None:
+        ok = await ready()
+        if not ok:
+            log.error("service failed its readiness checks; staying NOT_SERVING")
+    else:
+        ok = True
+    if ok:
+        await _set_health(health_servicer, names, health_pb2.HealthCheckResponse.SERVING)
+        log.info("serving")
+
+    await stop.wait()
+    log.info("shutting down")
+    await health_servicer.enter_graceful_shutdown()
+    await server.stop(grace_seconds)
+    if on_stop is not None:
+        await on_stop()
+
+
+async def _set_health(servicer, names, status) -> None:
+    await servicer.set("", status)
+    for name in names:
+        await servicer.set(name, status)

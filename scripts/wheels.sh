@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds, on the host, the wheels each image installs: build/wheels/<image>/{deps,own}.
+# Own wheels are reproducible (SOURCE_DATE_EPOCH), so unchanged code keeps the image cache warm.
+set -euo pipefail
+pip="${PIP:-.venv/bin/pip}"
+out="${WHEELS_DIR:-build/wheels}"
+export SOURCE_DATE_EPOCH=315532800
+declare -A images=(
+  [runner]="./services/sandbox/runner[image]"
+  [sandbox]="services/sandbox"
+  [gateway]="services/gateway"
+)
+local_pkgs=(libs/botmoon-proto libs/botmoon-common services/sandbox/runner services/sandbox services/gateway)
+mkdir -p "$out/cache"
+# Our own packages first, so dependency resolution finds them as wheels.
+"$pip" wheel -q --no-deps -w "$out/own-all" "${local_pkgs[@]}"
+for image in "${!images[@]}"; do
+  dir="$out/$image"
+  rm -rf "$dir" && mkdir -p "$dir/deps" "$dir/own"
+  "$pip" wheel -q -c requirements/constraints.txt --find-links "$out/own-all" --find-links "$out/cache" \
+    -w "$dir/deps" "${images[$image]}"
+  cp -n "$dir"/deps/*.whl "$out/cache/" 2>/dev/null || true
+  mv "$dir"/deps/botmoon_*.whl "$dir/own/"
+done

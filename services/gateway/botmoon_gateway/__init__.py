@@ -1,0 +1,1 @@
+"""Botmoon REST gateway."""

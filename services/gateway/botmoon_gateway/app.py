@@ -1,0 +1,56 @@
+"""The FastAPI app factory: routes, error handling, offline docs, and the backends' lifespan."""
+
+from contextlib import asynccontextmanager
+
+import swagger_ui_bundle
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+
+from botmoon_gateway import errors
+from botmoon_gateway.api.routes import ai, health
+from botmoon_gateway.backends import Backends
+from botmoon_gateway.db import Database
+from botmoon_gateway.middleware import RequestContext
+from botmoon_gateway.settings import GatewaySettings
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.db = Database(settings.database_url)
+        app.state.db.create_all()
+        app.state.backends = Backends(settings.sandbox_addr, settings.grpc_timeout_s, settings.health_timeout_s)
+        yield
+        await app.state.backends.close()
+        app.state.db.dispose()
+
+    app = FastAPI(
+        title="Botmoon",
+        summary="Self-hosted platform for AI-written trading code",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
+    errors.install(app, settings.retry_after_s)
+    app.include_router(health.router)
+    app.include_router(ai.router)
+
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title="Botmoon API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        )
+
+    return app

@@ -1,0 +1,1 @@
+"""REST request and response models; never protobuf."""

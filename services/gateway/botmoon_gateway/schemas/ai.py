@@ -1,0 +1,85 @@
+"""Bodies of the /api/ai endpoints, as in the API contract."""
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, StrictBool, StrictStr
+
+Status = Literal["completed", "failed", "timeout", "killed", "rejected"]
+
+
+class CodeBody(BaseModel):
+    code: StrictStr = Field(description="Python code to check or run")
+
+
+class ExecuteBody(CodeBody):
+    name: StrictStr = Field("AI_Execution", min_length=1, max_length=200)
+
+
+class DeployBody(CodeBody):
+    name: StrictStr = Field("AI_Deployed", min_length=1, max_length=200)
+    auto_run: StrictBool = True
+    return_result: StrictBool = False
+
+
+class ProblemOut(BaseModel):
+    line: int
+    column: int
+    rule: str
+    message: str
+
+
+class Validation(BaseModel):
+    valid: bool
+    errors: list[ProblemOut]
+    warnings: list[ProblemOut]
+
+
+class ValidateResponse(BaseModel):
+    success: bool
+    validation: Validation
+
+
+class ErrorOut(BaseModel):
+    type: str
+    message: str
+    traceback: str
+    line: int
+
+
+class ExecutionOut(BaseModel):
+    execution_id: str
+    name: str
+    status: Status
+    output: str
+    stderr: str
+    truncated: bool
+    result: Any = None
+    error: ErrorOut | None = None
+    kill_reason: str = ""
+    problems: list[ProblemOut] = []
+    execution_time_ms: int
+    algorithm_id: str | None = None
+    created_at: dt.datetime
+
+
+class ExecuteResponse(ExecutionOut):
+    success: bool
+
+
+class DeployResponse(BaseModel):
+    success: bool
+    algorithm_id: str | None
+    execution_id: str | None
+    name: str
+    status: str
+    auto_deploy: bool
+    code_hash: str
+    validation: Validation
+    execution: ExecutionOut | None = None
+
+
+class ExecutionList(BaseModel):
+    success: bool
+    count: int
+    executions: list[ExecutionOut]

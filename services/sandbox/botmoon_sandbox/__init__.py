@@ -1,0 +1,1 @@
+"""The sandbox service: runs submitted code in throwaway, locked-down containers."""

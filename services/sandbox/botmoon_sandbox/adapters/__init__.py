@@ -1,0 +1,1 @@
+"""Outside systems the sandbox talks to: the Docker engine."""

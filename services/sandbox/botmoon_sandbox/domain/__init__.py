@@ -1,0 +1,1 @@
+"""Pure sandbox logic: no docker, no grpc."""

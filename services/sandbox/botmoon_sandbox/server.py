@@ -1,0 +1,42 @@
+"""Wires the sandbox service together and serves it."""
+
+import asyncio
+import logging
+
+from botmoon.sandbox.v1 import sandbox_pb2, sandbox_pb2_grpc
+from botmoon_common.grpc_server import GrpcService, serve
+from botmoon_sandbox.adapters.docker_engine import DockerEngine
+from botmoon_sandbox.adapters.pool import ContainerPool
+from botmoon_sandbox.executor import Executor
+from botmoon_sandbox.probes import isolation_holds
+from botmoon_sandbox.servicer import SandboxServicer
+from botmoon_sandbox.settings import SandboxSettings
+
+log = logging.getLogger(__name__)
+
+
+async def run(settings: SandboxSettings) -> None:
+    engine = DockerEngine(settings)
+    pool = ContainerPool(engine, settings.pool_size, settings.idle_ttl_s, settings.start_timeout_s,
+                         settings.reap_interval_s)
+    executor = Executor(settings, engine, pool)
+
+    async def ready() -> bool:
+        if not await asyncio.to_thread(engine.ping):
+            log.error("docker engine not reachable")
+            return False
+        if not await asyncio.to_thread(engine.image_present):
+            log.error("runner image missing", extra={"image": settings.runner_image})
+            return False
+        await pool.reap(everything=True)
+        if not await isolation_holds(executor):
+            return False
+        await pool.start()
+        return True
+
+    service = GrpcService(
+        SandboxServicer(executor),
+        sandbox_pb2_grpc.add_SandboxServiceServicer_to_server,
+        sandbox_pb2.DESCRIPTOR.services_by_name["SandboxService"].full_name,
+    )
+    await serve([service], f"{settings.host}:{settings.port}", ready=ready, on_stop=pool.close)

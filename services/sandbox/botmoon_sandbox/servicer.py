@@ -1,0 +1,59 @@
+"""SandboxService over gRPC: translation between protobuf and the executor, errors to status codes."""
+
+import grpc
+
+from botmoon.sandbox.v1 import sandbox_pb2, sandbox_pb2_grpc
+from botmoon_sandbox.adapters.docker_engine import EngineError
+from botmoon_sandbox.domain.outcome import Outcome, Status
+from botmoon_sandbox.domain.validation import Problem, Severity
+from botmoon_sandbox.executor import Executor, Overloaded
+
+_STATUS = {
+    Status.COMPLETED: sandbox_pb2.EXECUTION_STATUS_COMPLETED,
+    Status.FAILED: sandbox_pb2.EXECUTION_STATUS_FAILED,
+    Status.TIMEOUT: sandbox_pb2.EXECUTION_STATUS_TIMEOUT,
+    Status.KILLED: sandbox_pb2.EXECUTION_STATUS_KILLED,
+    Status.REJECTED: sandbox_pb2.EXECUTION_STATUS_REJECTED,
+}
+_SEVERITY = {Severity.ERROR: sandbox_pb2.SEVERITY_ERROR, Severity.WARNING: sandbox_pb2.SEVERITY_WARNING}
+
+
+def problem_to_proto(p: Problem) -> sandbox_pb2.Problem:
+    return sandbox_pb2.Problem(line=p.line, column=p.column, rule=p.rule, message=p.message,
+                               severity=_SEVERITY[p.severity])
+
+
+def outcome_to_proto(o: Outcome) -> sandbox_pb2.ExecuteResponse:
+    response = sandbox_pb2.ExecuteResponse(
+        status=_STATUS[o.status], stdout=o.stdout, stderr=o.stderr, truncated=o.truncated,
+        result_json=o.result_json, kill_reason=o.kill_reason, execution_time_ms=o.execution_time_ms,
+        problems=[problem_to_proto(p) for p in o.problems],
+    )
+    if o.error:
+        response.error.CopyFrom(sandbox_pb2.ExecutionError(
+            type=str(o.error.get("type", "")), message=str(o.error.get("message", "")),
+            traceback=str(o.error.get("traceback", "")), line=int(o.error.get("line") or 0),
+        ))
+    return response
+
+
+class SandboxServicer(sandbox_pb2_grpc.SandboxServiceServicer):
+    def __init__(self, executor: Executor):
+        self._executor = executor
+
+    async def Validate(self, request, context):
+        report = self._executor.validate(request.code)
+        return sandbox_pb2.ValidateResponse(
+            valid=report.valid,
+            errors=[problem_to_proto(p) for p in report.errors],
+            warnings=[problem_to_proto(p) for p in report.warnings],
+        )
+
+    async def Execute(self, request, context):
+        try:
+            outcome = await self._executor.execute(request.code, request.skip_validation)
+        except Overloaded as exc:
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        except EngineError as exc:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
+        return outcome_to_proto(outcome)

@@ -1,0 +1,33 @@
+"""Sandbox settings, every limit from a SANDBOX_ environment variable with a safe default."""
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from botmoon_common.settings import ServiceSettings
+
+
+class SandboxSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_", extra="ignore")
+
+    port: int = 50051
+    runner_image: str = "botmoon/sandbox-runner:latest"
+    runtime: str | None = Field(None, description="container runtime, e.g. runsc; engine default when unset")
+    user: str = "65534:65534"
+
+    wall_time_s: float = Field(10.0, gt=0)
+    memory_mb: int = Field(512, ge=32)
+    cpus: float = Field(1.0, gt=0)
+    pids_limit: int = Field(64, ge=8)
+    max_output_bytes: int = Field(1 << 20, ge=1024)
+    tmpfs_mb: int = Field(16, ge=1)
+    nofile: int = Field(64, ge=16)
+    fsize_mb: int = Field(16, ge=1)
+    max_code_bytes: int = Field(256 * 1024, ge=1024)
+
+    pool_size: int = Field(2, ge=0)
+    pool_name: str = Field("default", pattern=r"^[a-zA-Z0-9_.-]+$")
+    idle_ttl_s: float = Field(900.0, gt=0)
+    max_concurrent: int = Field(4, ge=1)
+    queue_size: int = Field(16, ge=0)
+    reap_interval_s: float = Field(30.0, gt=0)
+    start_timeout_s: float = Field(30.0, gt=0)

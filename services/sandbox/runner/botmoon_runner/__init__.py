@@ -1,0 +1,1 @@
+"""The harness that runs inside a sandbox container. Standard library plus numpy and pandas only."""
