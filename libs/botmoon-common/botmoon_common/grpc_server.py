@@ -60,6 +60,7 @@ async def serve(
     ready: Callable[[], Awaitable[bool]] | None = None,
     on_stop: Callable[[], Awaitable[None]] | None = None,
     grace_seconds: float = 5.0,
+    retry_seconds: float = 5.0,
 ) -> None:
     """Serves until SIGTERM/SIGINT. Health says NOT_SERVING until `ready()` returns True."""
     services = list(services)
@@ -86,21 +87,34 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
 
     if ready is not None:
-        ok = await ready()
-        if not ok:
-            log.error("service failed its readiness checks; staying NOT_SERVING")
+        waiter = asyncio.create_task(_become_ready(ready, stop, health_servicer, names, retry_seconds))
     else:
-        ok = True
-    if ok:
         await _set_health(health_servicer, names, health_pb2.HealthCheckResponse.SERVING)
-        log.info("serving")
 
     await stop.wait()
     log.info("shutting down")
+    if ready is not None:
+        waiter.cancel()
     await health_servicer.enter_graceful_shutdown()
     await server.stop(grace_seconds)
     if on_stop is not None:
         await on_stop()
+
+
+async def _become_ready(ready, stop: asyncio.Event, health_servicer, names, retry_seconds: float) -> None:
+    """Fail closed: NOT_SERVING until `ready()` passes, retried until it does."""
+    while not stop.is_set():
+        try:
+            ok = await ready()
+        except Exception:
+            log.exception("readiness check raised")
+            ok = False
+        if ok:
+            await _set_health(health_servicer, names, health_pb2.HealthCheckResponse.SERVING)
+            log.info("serving")
+            return
+        log.error("readiness checks failed; NOT_SERVING, retrying", extra={"retry_s": retry_seconds})
+        await asyncio.sleep(retry_seconds)
 
 
 async def _set_health(servicer, names, status) -> None:

@@ -45,6 +45,9 @@ def install(app: FastAPI, retry_after_s: int) -> None:
     async def _invalid_request(_: Request, exc: RequestValidationError):
         fields = []
         for err in exc.errors():
+            if err.get("type") == "json_invalid":
+                fields.append({"field": "body", "reason": f"invalid JSON: {err.get('ctx', {}).get('error', 'cannot parse')}"})
+                continue
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
             fields.append({"field": ".".join(loc) or "body", "reason": err.get("msg", "invalid")})
         return JSONResponse(error_body("invalid request", fields), status_code=422)

@@ -1,6 +1,7 @@
 """Running code through the sandbox and keeping the record: shared by execute and deploy."""
 
 import asyncio
+import datetime as dt
 import json
 
 from botmoon.sandbox.v1 import sandbox_pb2
@@ -17,6 +18,11 @@ _STATUS = {
 }
 
 
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """SQLite returns naive datetimes; every time we store is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 def problems_out(problems) -> list[ProblemOut]:
     return [ProblemOut(line=p.line, column=p.column, rule=p.rule, message=p.message) for p in problems]
 
@@ -30,7 +36,7 @@ def execution_out(row: Execution) -> ExecutionOut:
         execution_id=row.id, name=row.name, status=row.status, output=row.output, stderr=row.stderr,
         truncated=row.truncated, result=row.result, error=ErrorOut(**row.error) if row.error else None,
         kill_reason=row.kill_reason, problems=row.problems or [], execution_time_ms=row.execution_time_ms,
-        algorithm_id=row.algorithm_id, created_at=row.created_at,
+        algorithm_id=row.algorithm_id, created_at=as_utc(row.created_at),
     )
 
 

@@ -24,6 +24,7 @@ class Executor:
         self._pool = pool
         self._slots = asyncio.Semaphore(settings.max_concurrent)
         self._admitted = 0
+        self.accepting = False  # set once the isolation probes pass: fail closed
         self.limits = Limits(settings.wall_time_s, settings.memory_mb, settings.pids_limit,
                              settings.max_output_bytes)
 

@@ -32,6 +32,7 @@ async def run(settings: SandboxSettings) -> None:
         if not await isolation_holds(executor):
             return False
         await pool.start()
+        executor.accepting = True
         return True
 
     service = GrpcService(

@@ -50,6 +50,8 @@ class SandboxServicer(sandbox_pb2_grpc.SandboxServiceServicer):
         )
 
     async def Execute(self, request, context):
+        if not self._executor.accepting:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the sandbox has not verified its isolation yet")
         try:
             outcome = await self._executor.execute(request.code, request.skip_validation)
         except Overloaded as exc:

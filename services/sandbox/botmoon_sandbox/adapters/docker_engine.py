@@ -71,23 +71,18 @@ class DockerEngine:
         except NotFound:
             return False
 
-    def container_options(self) -> dict:
+    def create_options(self) -> dict:
+        """Arguments of the engine's container create call: every limit of the sandbox."""
         s = self._s
-        memory = f"{s.memory_mb}m"
+        memory = s.memory_mb * 1024 * 1024
         fsize = s.fsize_mb * 1024 * 1024
         deadline = time.time() + s.idle_ttl_s + s.wall_time_s + s.start_timeout_s
-        options = dict(
-            image=s.runner_image,
-            detach=True,
-            stdin_open=True,
-            stdin_once=True,
-            tty=False,
+        host_config = self._client.api.create_host_config(
             network_mode="none",
             read_only=True,
             tmpfs={"/tmp": f"rw,noexec,nosuid,nodev,size={s.tmpfs_mb}m"},
             cap_drop=["ALL"],
             security_opt=["no-new-privileges:true"],
-            user=s.user,
             pids_limit=s.pids_limit,
             mem_limit=memory,
             memswap_limit=memory,
@@ -97,24 +92,31 @@ class DockerEngine:
                 Ulimit(name="fsize", soft=fsize, hard=fsize),
                 Ulimit(name="core", soft=0, hard=0),
             ],
-            environment={**THREAD_ENV, "HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"},
             ipc_mode="private",
+            log_config=LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
+            runtime=s.runtime or None,
+        )
+        return dict(
+            image=s.runner_image,
+            stdin_open=True,  # with detach unset, docker-py also sets StdinOnce: EOF when we detach
+            tty=False,
+            user=s.user,
+            environment={**THREAD_ENV, "HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"},
             hostname="sandbox",
             working_dir="/tmp",
+            network_disabled=True,
             labels={LABEL_ROLE: "1", LABEL_POOL: s.pool_name, LABEL_DEADLINE: f"{deadline:.0f}"},
-            log_config=LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
+            host_config=host_config,
         )
-        if s.runtime:
-            options["runtime"] = s.runtime
-        return options
 
     def start(self) -> SandboxContainer:
         """Starts a container whose runner waits on stdin with numpy and pandas imported."""
         try:
-            container = self._client.containers.run(**self.container_options())
+            created = self._client.api.create_container(**self.create_options())
+            self._client.api.start(created["Id"])
         except APIError as exc:
             raise EngineError(f"cannot start a sandbox container: {exc.explanation or exc}") from exc
-        return SandboxContainer(container.id)
+        return SandboxContainer(created["Id"])
 
     def wait_ready(self, box: SandboxContainer, timeout_s: float) -> bool:
         deadline = time.monotonic() + timeout_s
