@@ -13,12 +13,14 @@ declare -A images=(
 local_pkgs=(libs/botmoon-proto libs/botmoon-common services/sandbox/runner services/sandbox services/gateway)
 mkdir -p "$out/cache"
 # Our own packages first, so dependency resolution finds them as wheels.
-"$pip" wheel -q --no-deps -w "$out/own-all" "${local_pkgs[@]}"
+"$pip" wheel -q --no-deps --no-build-isolation -w "$out/own-all" "${local_pkgs[@]}"
 for image in "${!images[@]}"; do
   dir="$out/$image"
   rm -rf "$dir" && mkdir -p "$dir/deps" "$dir/own"
-  "$pip" wheel -q -c requirements/constraints.txt --find-links "$out/own-all" --find-links "$out/cache" \
-    -w "$dir/deps" "${images[$image]}"
+  args=(wheel -q --no-build-isolation -c requirements/constraints.txt --find-links "$out/own-all"
+        --find-links "$out/cache" -w "$dir/deps" "${images[$image]}")
+  # Offline from the cache when it has everything; otherwise fetch what is missing.
+  "$pip" "${args[@]}" --no-index 2>/dev/null || "$pip" "${args[@]}"
   cp -n "$dir"/deps/*.whl "$out/cache/" 2>/dev/null || true
   mv "$dir"/deps/botmoon_*.whl "$dir/own/"
 done

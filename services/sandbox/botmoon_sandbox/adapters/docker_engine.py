@@ -26,6 +26,7 @@ THREAD_ENV = {
                  "VECLIB_MAXIMUM_THREADS")
 }
 _STREAM_HEADER = struct.Struct(">BxxxI")
+SCRATCH = "/tmp"  # noqa: S108 - the container's own size-limited tmpfs, not the host's
 
 
 class EngineError(Exception):
@@ -80,7 +81,7 @@ class DockerEngine:
         host_config = self._client.api.create_host_config(
             network_mode="none",
             read_only=True,
-            tmpfs={"/tmp": f"rw,noexec,nosuid,nodev,size={s.tmpfs_mb}m"},
+            tmpfs={SCRATCH: f"rw,noexec,nosuid,nodev,size={s.tmpfs_mb}m"},
             cap_drop=["ALL"],
             security_opt=["no-new-privileges:true"],
             pids_limit=s.pids_limit,
@@ -101,9 +102,9 @@ class DockerEngine:
             stdin_open=True,  # with detach unset, docker-py also sets StdinOnce: EOF when we detach
             tty=False,
             user=s.user,
-            environment={**THREAD_ENV, "HOME": "/tmp", "PYTHONDONTWRITEBYTECODE": "1"},
+            environment={**THREAD_ENV, "HOME": SCRATCH, "PYTHONDONTWRITEBYTECODE": "1"},
             hostname="sandbox",
-            working_dir="/tmp",
+            working_dir=SCRATCH,
             network_disabled=True,
             labels={LABEL_ROLE: "1", LABEL_POOL: s.pool_name, LABEL_DEADLINE: f"{deadline:.0f}"},
             host_config=host_config,
@@ -150,7 +151,7 @@ class DockerEngine:
         except OSError as exc:
             log.warning("sandbox attach stream failed", extra={"container": box.id[:12], "error": str(exc)})
         finally:
-            conn.close()
+            _hang_up(sock, conn)
         raw.elapsed_s = time.monotonic() - started
         if raw.reply is None:
             if raw.timed_out or raw.flooded:
@@ -213,7 +214,8 @@ class DockerEngine:
             pass
         except APIError as exc:
             if exc.status_code != 409:  # removal already in progress
-                log.warning("cannot remove sandbox container", extra={"container": container_id[:12], "error": str(exc)})
+                log.warning("cannot remove sandbox container",
+                            extra={"container": container_id[:12], "error": str(exc)})
 
     def list_ids(self, only_expired: bool = False) -> list[str]:
         """Containers of this pool (all states); with only_expired, those past their deadline."""
@@ -225,3 +227,18 @@ class DockerEngine:
                 continue
             found.append(info["Id"])
         return found
+
+
+def _hang_up(sock, conn: socket.socket) -> None:
+    """Ends the attach stream for real before any kill: the engine will not finish a kill while
+    the stream it writes to is open and unread, and close() alone keeps a socket shared with
+    docker-py's file wrapper open."""
+    try:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    for closable in (sock, conn):
+        try:
+            closable.close()
+        except OSError:
+            pass

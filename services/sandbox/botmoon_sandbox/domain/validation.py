@@ -100,14 +100,48 @@ def validate(code: str, max_bytes: int = 256 * 1024) -> Report:
         tree = ast.parse(code)
     except SyntaxError as exc:
         return Report((Problem(exc.lineno or 1, exc.offset or 1, "syntax-error", exc.msg),))
-    checker = _Checker()
-    checker.visit(tree)
+    except (RecursionError, MemoryError):  # the parser's answer to very deep nesting
+        return Report((Problem(1, 1, "too-complex", "code is nested too deeply to check"),))
+    checker = _Checker(tree)
+    checker.run()
     return Report(tuple(sorted(checker.problems, key=lambda p: (p.line, p.column))))
 
 
-class _Checker(ast.NodeVisitor):
-    def __init__(self) -> None:
+def _bound_names(tree: ast.AST) -> set[str]:
+    """Every name the code binds somewhere (scope is ignored), so that `open = df['open']` is not the builtin."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+            bound.add(node.name)
+    return bound
+
+
+def _is_hidden_attribute(name: str) -> bool:
+    return name in BLOCKED_ATTRIBUTES or name.startswith("__")
+
+
+class _Checker:
+    """Looks at every node of the tree without recursion, so deeply nested code cannot exhaust the stack."""
+
+    def __init__(self, tree: ast.AST) -> None:
         self.problems: list[Problem] = []
+        self._tree = tree
+        self._bound = _bound_names(tree)
+        self._reported_calls: set[int] = set()  # ids of Name nodes already reported as a blocked call
+
+    def run(self) -> None:
+        for node in ast.walk(self._tree):
+            check = getattr(self, "visit_" + type(node).__name__, None)
+            if check is not None:
+                check(node)
 
     def _add(self, node: ast.AST, rule: str, message: str, severity=Severity.ERROR) -> None:
         self.problems.append(Problem(node.lineno, node.col_offset + 1, rule, message, severity))
@@ -123,7 +157,6 @@ class _Checker(ast.NodeVisitor):
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             self._check_module(node, alias.name)
-        self.generic_visit(node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level:
@@ -132,42 +165,57 @@ class _Checker(ast.NodeVisitor):
             self._check_module(node, node.module)
         if any(alias.name == "*" for alias in node.names):
             self._add(node, "star-import", "'import *' hides where names come from", Severity.WARNING)
-        self.generic_visit(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         if isinstance(node.func, ast.Name):
             name = node.func.id
             if name in BLOCKED_CALLS:
                 self._add(node, "blocked-call", f"'{name}()' is not allowed: it {BLOCKED_CALLS[name]}")
+                self._reported_calls.add(id(node.func))
             elif name in REFLECTIVE_CALLS and len(node.args) >= 2:
-                attr = node.args[1]
-                if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
-                    if attr.value in BLOCKED_ATTRIBUTES or attr.value.startswith("__"):
-                        self._add(node, "blocked-attribute", f"'{name}' of '{attr.value}' is not allowed")
-                else:
-                    self._add(node, "dynamic-attribute",
-                              f"'{name}' with a computed name cannot be checked", Severity.WARNING)
-        self.generic_visit(node)
+                self._check_attribute_names(node, name, node.args[1:2])
+        callee = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if callee == "attrgetter":  # operator.attrgetter('a.b') reaches attributes like getattr does
+            self._check_attribute_names(node, callee, node.args, dotted=True)
+        elif callee == "methodcaller" and node.args:
+            self._check_attribute_names(node, callee, node.args[:1])
+
+    def _check_attribute_names(self, node: ast.Call, name: str, args: list[ast.expr], dotted: bool = False) -> None:
+        for attr in args:
+            if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
+                parts = attr.value.split(".") if dotted else [attr.value]
+                if any(_is_hidden_attribute(part) for part in parts):
+                    self._add(node, "blocked-attribute", f"'{name}' of '{attr.value}' is not allowed")
+            else:
+                self._add(node, "dynamic-attribute",
+                          f"'{name}' with a computed name cannot be checked", Severity.WARNING)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in BLOCKED_ATTRIBUTES:
-            self._add(node, "blocked-attribute", f"attribute '{node.attr}' is not allowed: it leads out of the sandboxed namespace")
-        self.generic_visit(node)
+            self._add(node, "blocked-attribute",
+                      f"attribute '{node.attr}' is not allowed: it leads out of the sandboxed namespace")
 
     def visit_Name(self, node: ast.Name) -> None:
+        if id(node) in self._reported_calls:
+            return
         if node.id in BLOCKED_NAMES:
             self._add(node, "blocked-name", f"name '{node.id}' is not allowed")
-        self.generic_visit(node)
+        elif node.id in BLOCKED_CALLS and isinstance(node.ctx, ast.Load) and node.id not in self._bound:
+            # `f = eval; f(...)` would get past the call check.
+            self._add(node, "blocked-name", f"'{node.id}' is not allowed: it {BLOCKED_CALLS[node.id]}")
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        key = node.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value in BLOCKED_NAMES:
+            self._add(key, "blocked-name", f"key '{key.value}' is not allowed")
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.type is None:
             self._add(node, "bare-except", "bare 'except:' also catches timeouts and interrupts; name the exception",
                       Severity.WARNING)
-        self.generic_visit(node)
 
     def visit_Global(self, node: ast.Global) -> None:
         self._add(node, "global-statement", "'global' makes strategies hard to reason about", Severity.WARNING)
-        self.generic_visit(node)
 
     def _check_defaults(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for default in [*node.args.defaults, *node.args.kw_defaults]:
@@ -177,8 +225,6 @@ class _Checker(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         self._check_defaults(node)
-        self.generic_visit(node)
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         self._check_defaults(node)
-        self.generic_visit(node)

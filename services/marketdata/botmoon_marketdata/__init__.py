@@ -1,0 +1,1 @@
+"""The market data service: candles from exchanges (ccxt), the local store and the bundled data."""

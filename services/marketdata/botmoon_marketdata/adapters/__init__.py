@@ -1,0 +1,1 @@
+"""The outside world: exchanges through ccxt, the SQLite store, candle files."""

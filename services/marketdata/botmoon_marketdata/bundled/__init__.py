@@ -1,0 +1,1 @@
+"""Real Binance candles shipped with the project (provenance: docs/marketdata.md)."""

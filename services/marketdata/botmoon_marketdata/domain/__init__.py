@@ -1,0 +1,1 @@
+"""Pure market data logic: no grpc, no ccxt, no sqlite."""

@@ -1,0 +1,39 @@
+"""Fixtures shared by the integration and e2e tests: real services on loopback."""
+
+import uuid
+
+import grpc
+import pytest
+from support.docker_state import remove_pool
+from support.processes import Gateway, Sandbox
+
+from botmoon.sandbox.v1 import sandbox_pb2_grpc
+
+
+def unique_pool(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """One sandbox service for the session: pool of 1, short wall time for the limit tests."""
+    service = Sandbox(unique_pool("test"), pool_size=1, wall_time_s=3, max_output_bytes=65536)
+    service.start()
+    yield service
+    service.stop()
+    remove_pool(service.pool_name)
+
+
+@pytest.fixture(scope="session")
+def sandbox_stub(sandbox):
+    with grpc.insecure_channel(sandbox.address) as channel:
+        yield sandbox_pb2_grpc.SandboxServiceStub(channel)
+
+
+@pytest.fixture(scope="session")
+def gateway(sandbox, tmp_path_factory):
+    db = tmp_path_factory.mktemp("gateway") / "botmoon.db"
+    service = Gateway(sandbox.address, f"sqlite:///{db}")
+    service.start()
+    yield service
+    service.stop()

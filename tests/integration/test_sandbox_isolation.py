@@ -1,0 +1,234 @@
+"""The container itself holds: every probe here runs with validation bypassed, against a real engine."""
+
+import json
+import time
+
+import grpc
+import pytest
+from support.docker_state import wait_container_count
+from support.processes import Sandbox
+
+from botmoon.sandbox.v1 import sandbox_pb2 as pb
+from botmoon.sandbox.v1 import sandbox_pb2_grpc
+
+pytestmark = pytest.mark.docker
+
+
+def run(stub, code: str, timeout: float = 60) -> pb.ExecuteResponse:
+    return stub.Execute(pb.ExecuteRequest(code=code, skip_validation=True), timeout=timeout)
+
+
+def result(reply: pb.ExecuteResponse):
+    assert reply.status == pb.EXECUTION_STATUS_COMPLETED, reply
+    return json.loads(reply.result_json)
+
+
+def assert_healthy(stub) -> None:
+    reply = stub.Execute(pb.ExecuteRequest(code="result = 6 * 7"), timeout=60)
+    assert reply.status == pb.EXECUTION_STATUS_COMPLETED
+    assert json.loads(reply.result_json) == 42
+
+
+def host_addresses() -> list[str]:
+    """Addresses of this host the container might try: every IPv4 address of its interfaces."""
+    import subprocess
+
+    out = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True, check=True).stdout
+    return [line.split()[3].split("/")[0] for line in out.splitlines()]
+
+
+def test_network_egress_fails(sandbox_stub):
+    targets = [(ip, port) for ip in host_addresses() for port in (22, 80, 2375, 37674)]
+    targets += [("1.1.1.1", 53), ("8.8.8.8", 443), ("93.184.215.14", 80)]
+    code = f"""
+import socket
+out = {{}}
+for host, port in {targets!r}:
+    try:
+        socket.create_connection((host, port), timeout=1).close()
+        out[f"{{host}}:{{port}}"] = "connected"
+    except OSError as exc:
+        out[f"{{host}}:{{port}}"] = type(exc).__name__ + ": " + str(exc)
+try:
+    socket.getaddrinfo("example.com", 80)
+    out["dns"] = "resolved"
+except OSError as exc:
+    out["dns"] = "failed"
+ifaces = [line.split(":")[0].strip() for line in open("/proc/net/dev").readlines()[2:]]
+out["interfaces"] = ifaces
+result = out
+"""
+    found = result(run(sandbox_stub, code))
+    assert found["dns"] == "failed"
+    assert found["interfaces"] == ["lo"]
+    for target, outcome in found.items():
+        if target not in ("dns", "interfaces"):
+            assert outcome != "connected", target
+            assert "unreachable" in outcome.lower() or "refused" in outcome.lower(), (target, outcome)
+
+
+def test_host_filesystem_invisible_and_root_read_only(sandbox_stub, tmp_path):
+    marker = tmp_path / "host-marker"
+    marker.write_text("host")
+    host_paths = ("/work", "/root/.pyenv", "/var/run/docker.sock", "/run/docker.sock", str(marker))
+    code = f"""
+import os
+out = {{}}
+for path in {host_paths!r}:
+    out[path] = os.path.exists(path)
+for target in ("/probe", "/etc/passwd", "/venv/x", "/usr/lib/x"):
+    try:
+        open(target, "a").close()
+        out["write " + target] = "ok"
+    except OSError as exc:
+        out["write " + target] = exc.strerror
+open("/tmp/scratch", "w").write("fine")
+out["tmp"] = open("/tmp/scratch").read()
+try:
+    with open("/tmp/big", "wb") as f:
+        for _ in range(64):
+            f.write(b"x" * (1 << 20))
+    out["tmp_big"] = "written"
+except OSError as exc:
+    out["tmp_big"] = exc.strerror
+mounts = open("/proc/self/mounts").read()
+out["root_ro"] = any(line.split()[1] == "/" and "ro" in line.split()[3].split(",") for line in mounts.splitlines())
+result = out
+"""
+    found = result(run(sandbox_stub, code))
+    for path in host_paths:
+        assert found[path] is False, path
+    for target in ("/probe", "/etc/passwd", "/venv/x", "/usr/lib/x"):
+        assert found["write " + target] in ("Read-only file system", "Permission denied"), target
+    assert found["write /probe"] == "Read-only file system"
+    assert found["root_ro"] is True
+    assert found["tmp"] == "fine"
+    assert found["tmp_big"] in ("No space left on device", "File too large")
+
+
+def test_not_root_and_no_capabilities(sandbox_stub):
+    code = """
+import os
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+result = {"uid": os.getuid(), "gid": os.getgid(), "euid": os.geteuid(),
+          "cap_eff": status["CapEff"].strip(), "cap_prm": status["CapPrm"].strip(),
+          "cap_bnd": status["CapBnd"].strip(), "no_new_privs": status["NoNewPrivs"].strip(),
+          "seccomp": status["Seccomp"].strip()}
+"""
+    found = result(run(sandbox_stub, code))
+    assert found["uid"] != 0 and found["euid"] != 0 and found["gid"] != 0
+    assert int(found["cap_eff"], 16) == 0
+    assert int(found["cap_prm"], 16) == 0
+    assert int(found["cap_bnd"], 16) == 0
+    assert found["no_new_privs"] == "1"
+    assert found["seccomp"] == "2"  # filter mode: the engine's default profile is on
+
+
+def test_limits_are_set(sandbox_stub):
+    code = """
+import resource
+result = {"nofile": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+          "fsize": resource.getrlimit(resource.RLIMIT_FSIZE)[0],
+          "pids_max": open("/sys/fs/cgroup/pids.max").read().strip()
+              if __import__("os").path.exists("/sys/fs/cgroup/pids.max")
+              else open("/sys/fs/cgroup/pids/pids.max").read().strip(),
+          "threads": __import__("os").environ.get("OPENBLAS_NUM_THREADS")}
+"""
+    found = result(run(sandbox_stub, code))
+    assert found["nofile"] == 64
+    assert found["fsize"] == 16 * 1024 * 1024
+    assert found["pids_max"] == "64"
+    assert found["threads"] == "1"
+
+
+def test_service_environment_not_visible(sandbox_stub):
+    found = result(run(sandbox_stub, "import os\nresult = dict(os.environ)"))
+    assert "SANDBOX_POOL_NAME" not in found
+    assert "BOTMOON_TEST_SECRET" not in found
+    assert not any(key.startswith(("SANDBOX_", "DOCKER", "GATEWAY_")) for key in found)
+    assert set(found) <= {"PATH", "HOME", "HOSTNAME", "LANG", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE",
+                          "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                          "VECLIB_MAXIMUM_THREADS"}
+
+
+def test_memory_bomb_is_killed_and_service_stays_healthy(sandbox_stub):
+    reply = run(sandbox_stub, "blocks = []\nwhile True:\n    blocks.append(bytearray(50 * 1024 * 1024))")
+    assert reply.status == pb.EXECUTION_STATUS_KILLED
+    assert "memory" in reply.kill_reason
+    assert_healthy(sandbox_stub)
+
+
+def test_fork_bomb_is_contained(sandbox_stub):
+    started = time.monotonic()
+    reply = run(sandbox_stub, "import os\nwhile True:\n    os.fork()")
+    assert reply.status in (pb.EXECUTION_STATUS_KILLED, pb.EXECUTION_STATUS_FAILED, pb.EXECUTION_STATUS_TIMEOUT)
+    assert time.monotonic() - started < 3 + 3
+    assert_healthy(sandbox_stub)
+
+
+def test_endless_loop_times_out_near_the_limit(sandbox_stub):
+    started = time.monotonic()
+    reply = run(sandbox_stub, "while True:\n    pass")
+    elapsed = time.monotonic() - started
+    assert reply.status == pb.EXECUTION_STATUS_TIMEOUT
+    assert 3 <= elapsed <= 3 + 1.5, elapsed
+    assert "wall time" in reply.kill_reason
+
+
+def test_output_flood_is_truncated(sandbox_stub):
+    reply = run(sandbox_stub, "for i in range(10**6):\n    print('flood' * 20)\nresult = 'done'")
+    assert reply.status == pb.EXECUTION_STATUS_COMPLETED
+    assert reply.truncated is True
+    assert len(reply.stdout.encode()) <= 65536
+    assert json.loads(reply.result_json) == "done"
+
+
+def test_raw_descriptor_flood_is_stopped(sandbox_stub):
+    reply = run(sandbox_stub, "import os\nwhile True:\n    os.write(1, b'x' * 65536)")
+    assert reply.status in (pb.EXECUTION_STATUS_KILLED, pb.EXECUTION_STATUS_TIMEOUT)
+    assert len(reply.stderr.encode()) <= 65536
+    assert_healthy(sandbox_stub)
+
+
+def test_container_count_returns_to_pool_size(sandbox, sandbox_stub):
+    for code in ("result = 1", "raise ValueError('x')", "import os\nos._exit(3)"):
+        run(sandbox_stub, code)
+    assert wait_container_count(sandbox.pool_name, sandbox.pool_size) == sandbox.pool_size
+
+
+def test_restart_reaps_leftovers_and_count_returns_to_pool_size():
+    service = Sandbox("restart-" + str(int(time.time())), pool_size=2, wall_time_s=3)
+    service.start()
+    try:
+        with grpc.insecure_channel(service.address) as channel:
+            stub = sandbox_pb2_grpc.SandboxServiceStub(channel)
+            run(stub, "result = 1")
+        assert wait_container_count(service.pool_name, 2) == 2
+        service.process.kill()  # no clean-up: its containers are left behind
+        restarted = Sandbox(service.pool_name, pool_size=2, wall_time_s=3)
+        restarted.start()
+        try:
+            assert wait_container_count(service.pool_name, 2) == 2
+        finally:
+            restarted.stop()
+        assert wait_container_count(service.pool_name, 0) == 0
+    finally:
+        service.stop()
+
+
+def test_full_queue_fails_fast_with_resource_exhausted():
+    service = Sandbox("queue-" + str(int(time.time())), pool_size=1, max_concurrent=1, queue_size=0)
+    service.start()
+    try:
+        with grpc.insecure_channel(service.address) as channel:
+            stub = sandbox_pb2_grpc.SandboxServiceStub(channel)
+            slow = stub.Execute.future(pb.ExecuteRequest(code="import time\ntime.sleep(2)\nresult = 'slow'"))
+            time.sleep(0.5)
+            started = time.monotonic()
+            with pytest.raises(grpc.RpcError) as refused:
+                stub.Execute(pb.ExecuteRequest(code="result = 1"), timeout=30)
+            assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert time.monotonic() - started < 0.5
+            assert json.loads(slow.result(timeout=30).result_json) == "slow"
+    finally:
+        service.stop()
