@@ -7,8 +7,10 @@ import docker
 _client = docker.from_env()
 
 
-def sandbox_containers(pool_name: str) -> list:
-    return _client.containers.list(all=True, filters={"label": ["botmoon.sandbox=1", f"botmoon.sandbox.pool={pool_name}"]})
+def sandbox_containers(pool_name: str) -> list[str]:
+    """Ids of the pool's containers in any state (one list call: no per-container inspect to race)."""
+    filters = {"label": ["botmoon.sandbox=1", f"botmoon.sandbox.pool={pool_name}"]}
+    return [c["Id"] for c in _client.api.containers(all=True, filters=filters)]
 
 
 def wait_container_count(pool_name: str, expected: int, timeout: float = 30) -> int:
@@ -23,5 +25,8 @@ def wait_container_count(pool_name: str, expected: int, timeout: float = 30) -> 
 
 
 def remove_pool(pool_name: str) -> None:
-    for container in sandbox_containers(pool_name):
-        container.remove(force=True)
+    for container_id in sandbox_containers(pool_name):
+        try:
+            _client.api.remove_container(container_id, force=True)
+        except docker.errors.APIError:
+            pass  # already gone or being removed

@@ -20,7 +20,7 @@ class ContainerPool:
         self._idle: list[SandboxContainer] = []
         self._starting = 0
         self._wake = asyncio.Event()
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: list[asyncio.Task] = []
         self._removals: set[asyncio.Task] = set()
         self._closed = False
 
@@ -59,14 +59,23 @@ class ContainerPool:
         return len(ids)
 
     async def close(self) -> None:
+        """Stops refilling, lets a start in flight finish, and removes every container of the pool."""
         self._closed = True
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._wake.set()
+        if self._tasks:
+            refill, *others = self._tasks
+            for task in others:
+                task.cancel()
+            try:
+                await asyncio.wait_for(refill, timeout=self._start_timeout_s)
+            except (TimeoutError, asyncio.CancelledError):
+                pass
+            await asyncio.gather(*others, return_exceptions=True)
         idle, self._idle = self._idle, []
         for box in idle:
             self.discard(box)
         await asyncio.gather(*self._removals, return_exceptions=True)
+        await self.reap(everything=True)
 
     async def _start_one(self) -> SandboxContainer:
         box = await asyncio.to_thread(self._engine.start)
@@ -76,7 +85,7 @@ class ContainerPool:
         while not self._closed:
             self._wake.clear()
             self._recycle_stale()
-            while len(self._idle) + self._starting < self._size:
+            while len(self._idle) + self._starting < self._size and not self._closed:
                 self._starting += 1
                 try:
                     box = await self._start_one()
@@ -113,5 +122,4 @@ class ContainerPool:
                 log.warning("reap failed", extra={"error": str(exc)})
 
     def _spawn(self, coro) -> None:
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
+        self._tasks.append(asyncio.create_task(coro))
