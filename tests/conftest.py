@@ -4,10 +4,10 @@ import uuid
 
 import grpc
 import pytest
-from support.docker_state import remove_pool
-from support.processes import Gateway, Sandbox
 
 from botmoon.sandbox.v1 import sandbox_pb2_grpc
+from botmoon_testing.docker_state import remove_pool
+from botmoon_testing.processes import Gateway, Sandbox
 
 
 def unique_pool(prefix: str) -> str:

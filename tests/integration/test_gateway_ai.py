@@ -4,7 +4,8 @@ import time
 
 import httpx
 import pytest
-from support.processes import Gateway, Sandbox
+
+from botmoon_testing.processes import Gateway, Sandbox
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack]
 

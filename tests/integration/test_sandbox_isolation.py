@@ -5,11 +5,11 @@ import time
 
 import grpc
 import pytest
-from support.docker_state import wait_container_count
-from support.processes import Sandbox
 
 from botmoon.sandbox.v1 import sandbox_pb2 as pb
 from botmoon.sandbox.v1 import sandbox_pb2_grpc
+from botmoon_testing.docker_state import wait_container_count
+from botmoon_testing.processes import Sandbox
 
 pytestmark = pytest.mark.docker
 

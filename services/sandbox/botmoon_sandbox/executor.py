@@ -3,7 +3,6 @@
 import asyncio
 import logging
 
-from botmoon_runner import protocol
 from botmoon_sandbox.adapters.docker_engine import DockerEngine
 from botmoon_sandbox.adapters.pool import ContainerPool
 from botmoon_sandbox.domain import validation
@@ -53,12 +52,10 @@ class Executor:
         box = await self._pool.acquire()
         try:
             request = {"op": "exec", "code": code, "max_output": self._s.max_output_bytes}
-            # Reply frames carry stdout, stderr and result, each capped by the runner.
-            frame_cap = 4 * self._s.max_output_bytes + 65536
-            raw = await asyncio.to_thread(self._engine.run, box, request, self._s.wall_time_s, frame_cap)
+            raw = await asyncio.to_thread(self._engine.run, box, request, self._s.wall_time_s)
         finally:
             self._pool.discard(box)
-        diagnostics = raw.diagnostics.replace(protocol.READY_LINE, b"").decode("utf-8", "replace")
+        diagnostics = raw.diagnostics.decode("utf-8", "replace")
         outcome = judge(
             raw.reply, limits=self.limits, elapsed_s=raw.elapsed_s, timed_out=raw.timed_out,
             flooded=raw.flooded, oom_killed=raw.oom_killed, exit_code=raw.exit_code,

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 async def run(settings: SandboxSettings) -> None:
     engine = DockerEngine(settings)
     pool = ContainerPool(engine, settings.pool_size, settings.idle_ttl_s, settings.start_timeout_s,
-                         settings.reap_interval_s)
+                         settings.reap_interval_s, settings.stream_bytes)
     executor = Executor(settings, engine, pool)
 
     async def ready() -> bool:

@@ -31,3 +31,9 @@ class SandboxSettings(ServiceSettings):
     queue_size: int = Field(16, ge=0)
     reap_interval_s: float = Field(30.0, gt=0)
     start_timeout_s: float = Field(30.0, gt=0)
+
+    @property
+    def stream_bytes(self) -> int:
+        """Cap of each stream read back from a container: a reply frame carries stdout, stderr and
+        result, each capped by the runner at max_output_bytes."""
+        return 4 * self.max_output_bytes + 65536

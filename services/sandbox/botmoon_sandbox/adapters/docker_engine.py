@@ -1,9 +1,6 @@
 """The Docker engine as the sandbox sees it: locked-down containers, attach, kill, list, remove."""
 
 import logging
-import select
-import socket
-import struct
 import time
 from dataclasses import dataclass, field
 
@@ -12,6 +9,7 @@ from docker.errors import APIError, NotFound
 from docker.types import LogConfig, Ulimit
 
 from botmoon_runner import protocol
+from botmoon_sandbox.adapters.attach_stream import AttachStream
 from botmoon_sandbox.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
@@ -25,7 +23,6 @@ THREAD_ENV = {
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                  "VECLIB_MAXIMUM_THREADS")
 }
-_STREAM_HEADER = struct.Struct(">BxxxI")
 SCRATCH = "/tmp"  # noqa: S108 - the container's own size-limited tmpfs, not the host's
 
 
@@ -48,7 +45,10 @@ class RawRun:
 
 @dataclass
 class SandboxContainer:
+    """A started container and the attach stream it was started with (kept for its one execution)."""
+
     id: str
+    stream: AttachStream
     started_at: float = field(default_factory=time.monotonic)
 
 
@@ -110,88 +110,51 @@ class DockerEngine:
             host_config=host_config,
         )
 
-    def start(self) -> SandboxContainer:
-        """Starts a container whose runner waits on stdin with numpy and pandas imported."""
+    def start(self, max_bytes: int) -> SandboxContainer:
+        """Creates a container, attaches to it before it starts (so nothing it writes is missed and
+        no polling is needed), and starts it. Its runner then imports numpy and pandas and says ready."""
         try:
             created = self._client.api.create_container(**self.create_options())
+            sock = self._client.api.attach_socket(
+                created["Id"], params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+            )
+            box = SandboxContainer(created["Id"], AttachStream(sock, max_bytes))
             self._client.api.start(created["Id"])
-        except APIError as exc:
-            raise EngineError(f"cannot start a sandbox container: {exc.explanation or exc}") from exc
-        return SandboxContainer(created["Id"])
+        except (APIError, NotFound) as exc:
+            raise EngineError(f"cannot start a sandbox container: {getattr(exc, 'explanation', None) or exc}") from exc
+        return box
 
     def wait_ready(self, box: SandboxContainer, timeout_s: float) -> bool:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            try:
-                info = self._client.api.inspect_container(box.id)
-                if not info["State"]["Running"]:
-                    return False
-                if protocol.READY_LINE in self._client.api.logs(box.id, stdout=False, stderr=True, tail=5):
-                    return True
-            except NotFound:
-                return False
-            time.sleep(0.02)
-        return False
+        try:
+            ready = box.stream.read_until(lambda s: protocol.READY_LINE in s.stderr, time.monotonic() + timeout_s)
+        except OSError:
+            return False
+        if ready:
+            box.stream.stderr = box.stream.stderr.replace(protocol.READY_LINE, b"", 1)
+        return ready
 
-    def run(self, box: SandboxContainer, request: dict, timeout_s: float, max_bytes: int) -> RawRun:
+    def run(self, box: SandboxContainer, request: dict, timeout_s: float) -> RawRun:
         """Sends one request to the runner and reads its reply, killing the container on timeout or flood."""
         started = time.monotonic()
         raw = RawRun()
+        stream = box.stream
         try:
-            sock = self._client.api.attach_socket(
-                box.id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
-            )
-        except (APIError, NotFound) as exc:
-            raise EngineError(f"cannot attach to sandbox container: {exc}") from exc
-        conn: socket.socket = getattr(sock, "_sock", sock)
-        try:
-            conn.sendall(protocol.encode(request))
-            conn.shutdown(socket.SHUT_WR)
-            self._read_reply(conn, raw, started + timeout_s, max_bytes)
+            stream.send_and_close_stdin(protocol.encode(request))
+            stream.read_until(lambda s: protocol.decode_buffer(s.stdout)[0] is not None, started + timeout_s)
         except OSError as exc:
             log.warning("sandbox attach stream failed", extra={"container": box.id[:12], "error": str(exc)})
         finally:
-            _hang_up(sock, conn)
+            stream.close()
         raw.elapsed_s = time.monotonic() - started
+        raw.reply = protocol.decode_buffer(stream.stdout)[0]
+        raw.diagnostics = bytes(stream.stderr).replace(protocol.READY_LINE, b"", 1)
         if raw.reply is None:
+            raw.flooded = stream.overflow
+            raw.timed_out = not stream.eof and not stream.overflow
             if raw.timed_out or raw.flooded:
                 self.kill(box)
             self._collect_exit(box, raw)
         return raw
-
-    def _read_reply(self, conn: socket.socket, raw: RawRun, deadline: float, max_bytes: int) -> None:
-        buffer = bytearray()
-        replies = bytearray()
-        diagnostics = bytearray()
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raw.timed_out = True
-                break
-            readable, _, _ = select.select([conn], [], [], remaining)
-            if not readable:
-                continue
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            buffer += chunk
-            while len(buffer) >= _STREAM_HEADER.size:
-                stream, size = _STREAM_HEADER.unpack_from(buffer)
-                if len(buffer) < _STREAM_HEADER.size + size:
-                    break
-                payload = buffer[_STREAM_HEADER.size:_STREAM_HEADER.size + size]
-                del buffer[:_STREAM_HEADER.size + size]
-                target = replies if stream == 1 else diagnostics
-                if len(target) < max_bytes:
-                    target += payload[: max_bytes - len(target)]
-            if len(replies) >= max_bytes or len(diagnostics) >= max_bytes:
-                raw.flooded = True
-                break
-            reply, _ = protocol.decode_buffer(replies)
-            if reply is not None:
-                raw.reply = reply
-                break
-        raw.diagnostics = bytes(diagnostics)
 
     def _collect_exit(self, box: SandboxContainer, raw: RawRun) -> None:
         try:
@@ -228,17 +191,3 @@ class DockerEngine:
             found.append(info["Id"])
         return found
 
-
-def _hang_up(sock, conn: socket.socket) -> None:
-    """Ends the attach stream for real before any kill: the engine will not finish a kill while
-    the stream it writes to is open and unread, and close() alone keeps a socket shared with
-    docker-py's file wrapper open."""
-    try:
-        conn.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    for closable in (sock, conn):
-        try:
-            closable.close()
-        except OSError:
-            pass

@@ -11,14 +11,16 @@ log = logging.getLogger(__name__)
 
 class ContainerPool:
     def __init__(self, engine: DockerEngine, size: int, idle_ttl_s: float, start_timeout_s: float,
-                 reap_interval_s: float):
+                 reap_interval_s: float, stream_bytes: int):
         self._engine = engine
         self._size = size
         self._idle_ttl_s = idle_ttl_s
         self._start_timeout_s = start_timeout_s
         self._reap_interval_s = reap_interval_s
-        self._idle: list[SandboxContainer] = []
+        self._stream_bytes = stream_bytes
+        self._idle: asyncio.Queue[SandboxContainer] = asyncio.Queue()
         self._starting = 0
+        self._waiting = 0
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._removals: set[asyncio.Task] = set()
@@ -26,24 +28,36 @@ class ContainerPool:
 
     @property
     def idle_count(self) -> int:
-        return len(self._idle)
+        return self._idle.qsize()
 
     async def start(self) -> None:
-        self._spawn(self._refill_loop())
-        self._spawn(self._reap_loop())
+        self._tasks.append(asyncio.create_task(self._refill_loop()))
+        self._tasks.append(asyncio.create_task(self._reap_loop()))
 
     async def acquire(self) -> SandboxContainer:
-        """An idle warm container if there is one, otherwise a cold start."""
+        """A warm container; else one already starting; else a cold start."""
         self._wake.set()
-        while self._idle:
-            box = self._idle.pop()
-            if time.monotonic() - box.started_at < self._idle_ttl_s:
+        while not self._idle.empty():
+            box = self._idle.get_nowait()
+            if self._fresh(box):
                 return box
             self.discard(box)
-        return await self._start_one()
+        if self._starting > self._waiting:
+            self._waiting += 1
+            try:
+                box = await asyncio.wait_for(self._idle.get(), timeout=self._start_timeout_s)
+                if self._fresh(box):
+                    return box
+                self.discard(box)
+            except TimeoutError:
+                pass
+            finally:
+                self._waiting -= 1
+        return await self._start_ready()
 
     def discard(self, box: SandboxContainer) -> None:
         """Removes a used container in the background."""
+        box.stream.close()
         task = asyncio.create_task(asyncio.to_thread(self._engine.remove, box.id))
         self._removals.add(task)
         task.add_done_callback(self._removals.discard)
@@ -59,59 +73,70 @@ class ContainerPool:
         return len(ids)
 
     async def close(self) -> None:
-        """Stops refilling, lets a start in flight finish, and removes every container of the pool."""
+        """Stops refilling, lets starts in flight finish, and removes every container of the pool."""
         self._closed = True
         self._wake.set()
-        if self._tasks:
-            refill, *others = self._tasks
-            for task in others:
-                task.cancel()
-            try:
-                await asyncio.wait_for(refill, timeout=self._start_timeout_s)
-            except (TimeoutError, asyncio.CancelledError):
-                pass
-            await asyncio.gather(*others, return_exceptions=True)
-        idle, self._idle = self._idle, []
-        for box in idle:
-            self.discard(box)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        while not self._idle.empty():
+            self.discard(self._idle.get_nowait())
         await asyncio.gather(*self._removals, return_exceptions=True)
         await self.reap(everything=True)
 
-    async def _start_one(self) -> SandboxContainer:
-        box = await asyncio.to_thread(self._engine.start)
+    def _fresh(self, box: SandboxContainer) -> bool:
+        return time.monotonic() - box.started_at < self._idle_ttl_s
+
+    async def _start_ready(self) -> SandboxContainer:
+        box = await asyncio.to_thread(self._engine.start, self._stream_bytes)
+        if not await asyncio.to_thread(self._engine.wait_ready, box, self._start_timeout_s):
+            self.discard(box)
+            raise EngineError("a sandbox container did not become ready")
         return box
 
+    async def _fill_one(self) -> None:
+        try:
+            box = await self._start_ready()
+        except EngineError as exc:
+            log.error("pool refill failed", extra={"error": str(exc)})
+            await asyncio.sleep(1.0)
+            return
+        finally:
+            self._starting -= 1
+        if self._closed:
+            self.discard(box)
+        else:
+            self._idle.put_nowait(box)
+
     async def _refill_loop(self) -> None:
-        while not self._closed:
-            self._wake.clear()
-            self._recycle_stale()
-            while len(self._idle) + self._starting < self._size and not self._closed:
-                self._starting += 1
+        fills: set[asyncio.Task] = set()
+        try:
+            while not self._closed:
+                self._wake.clear()
+                self._recycle_stale()
+                while self._idle.qsize() + self._starting < self._size:
+                    self._starting += 1
+                    task = asyncio.create_task(self._fill_one())
+                    fills.add(task)
+                    task.add_done_callback(fills.discard)
                 try:
-                    box = await self._start_one()
-                    ready = await asyncio.to_thread(self._engine.wait_ready, box, self._start_timeout_s)
-                except EngineError as exc:
-                    log.error("pool refill failed", extra={"error": str(exc)})
-                    await asyncio.sleep(1.0)
-                    continue
-                finally:
-                    self._starting -= 1
-                if ready and not self._closed:
-                    self._idle.append(box)
-                else:
-                    self.discard(box)
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._idle_ttl_s / 4)
-            except TimeoutError:
-                pass
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_ttl_s / 4)
+                except TimeoutError:
+                    pass
+        finally:
+            # Starts in flight finish (and are discarded, the pool being closed) rather than leak.
+            await asyncio.gather(*fills, return_exceptions=True)
 
     def _recycle_stale(self) -> None:
-        now = time.monotonic()
-        fresh = [b for b in self._idle if now - b.started_at < self._idle_ttl_s]
-        for box in self._idle:
-            if box not in fresh:
+        kept = []
+        while not self._idle.empty():
+            box = self._idle.get_nowait()
+            if self._fresh(box):
+                kept.append(box)
+            else:
                 self.discard(box)
-        self._idle = fresh
+        for box in kept:
+            self._idle.put_nowait(box)
 
     async def _reap_loop(self) -> None:
         while not self._closed:
@@ -120,6 +145,3 @@ class ContainerPool:
                 await self.reap()
             except Exception as exc:  # noqa: BLE001 - the reaper must survive engine hiccups
                 log.warning("reap failed", extra={"error": str(exc)})
-
-    def _spawn(self, coro) -> None:
-        self._tasks.append(asyncio.create_task(coro))

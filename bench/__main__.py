@@ -1,0 +1,18 @@
+"""Runs the benchmarks named on the command line (all by default); `--quick` shortens them."""
+
+import sys
+
+from bench import sandbox_execute
+
+SUITES = {"sandbox": sandbox_execute.run}
+
+
+def main(argv: list[str]) -> None:
+    quick = "--quick" in argv
+    names = [a for a in argv if not a.startswith("-")] or list(SUITES)
+    for name in names:
+        SUITES[name](quick=quick)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

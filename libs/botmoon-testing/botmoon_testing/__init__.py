@@ -1,0 +1,1 @@
+"""What the tests and benchmarks share: real service processes on loopback, Docker state."""

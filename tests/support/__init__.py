@@ -1,1 +1,0 @@
-"""Helpers the integration and e2e tests share: real service processes on loopback."""
