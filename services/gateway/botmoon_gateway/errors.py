@@ -46,7 +46,8 @@ def install(app: FastAPI, retry_after_s: int) -> None:
         fields = []
         for err in exc.errors():
             if err.get("type") == "json_invalid":
-                fields.append({"field": "body", "reason": f"invalid JSON: {err.get('ctx', {}).get('error', 'cannot parse')}"})
+                reason = err.get("ctx", {}).get("error", "cannot parse")
+                fields.append({"field": "body", "reason": f"invalid JSON: {reason}"})
                 continue
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
             fields.append({"field": ".".join(loc) or "body", "reason": err.get("msg", "invalid")})

@@ -35,8 +35,8 @@ class ContainerPool:
         self._tasks.append(asyncio.create_task(self._reap_loop()))
 
     async def acquire(self) -> SandboxContainer:
-        """A warm container; else one already starting; else a cold start."""
-        self._wake.set()
+        """A warm container; else one already starting; else a cold start.
+        Refill is woken when a used container is discarded, after the execution, not during it."""
         while not self._idle.empty():
             box = self._idle.get_nowait()
             if self._fresh(box):
