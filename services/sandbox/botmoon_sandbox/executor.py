@@ -1,12 +1,17 @@
 """Runs code in the sandbox: admission, validation, a container from the pool, judging, disposal."""
 
 import asyncio
+import contextlib
 import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
-from botmoon_sandbox.adapters.docker_engine import DockerEngine
+from botmoon_runner import protocol
+from botmoon_sandbox.adapters.docker_engine import DockerEngine, RawRun
 from botmoon_sandbox.adapters.pool import ContainerPool
 from botmoon_sandbox.domain import validation
-from botmoon_sandbox.domain.outcome import Limits, Outcome, Status, judge
+from botmoon_sandbox.domain.outcome import Limits, Outcome, Status, judge, session_step
 from botmoon_sandbox.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
@@ -14,6 +19,14 @@ log = logging.getLogger(__name__)
 
 class Overloaded(Exception):
     """The queue in front of the sandbox is full."""
+
+
+@dataclass
+class SessionCall:
+    op: str
+    args: dict = field(default_factory=dict)
+    binary: bytes = b""
+    skip_validation: bool = False
 
 
 class Executor:
@@ -34,34 +47,75 @@ class Executor:
     def validate(self, code: str) -> validation.Report:
         return validation.validate(code, self._s.max_code_bytes)
 
-    async def execute(self, code: str, skip_validation: bool = False) -> Outcome:
-        if not skip_validation:
-            report = self.validate(code)
-            if not report.valid:
-                return Outcome(Status.REJECTED, problems=list(report.problems))
+    @contextlib.asynccontextmanager
+    async def _admission(self):
+        """A place among running and queued work, or Overloaded at once."""
         if self._admitted >= self.capacity:
             raise Overloaded(f"{self._admitted} executions running or queued; the limit is {self.capacity}")
         self._admitted += 1
         try:
             async with self._slots:
-                return await self._run(code)
+                yield
         finally:
             self._admitted -= 1
 
-    async def _run(self, code: str) -> Outcome:
-        box = await self._pool.acquire()
-        try:
-            request = {"op": "exec", "code": code, "max_output": self._s.max_output_bytes}
-            raw = await asyncio.to_thread(self._engine.run, box, request, self._s.wall_time_s)
-        finally:
-            self._pool.discard(box)
-        diagnostics = raw.diagnostics.decode("utf-8", "replace")
-        outcome = judge(
-            raw.reply, limits=self.limits, elapsed_s=raw.elapsed_s, timed_out=raw.timed_out,
-            flooded=raw.flooded, oom_killed=raw.oom_killed, exit_code=raw.exit_code,
-            diagnostics=diagnostics[: self._s.max_output_bytes],
-        )
+    def _rejection(self, code: str, skip_validation: bool) -> Outcome | None:
+        if skip_validation:
+            return None
+        report = self.validate(code)
+        return None if report.valid else Outcome(Status.REJECTED, problems=list(report.problems))
+
+    async def execute(self, code: str, skip_validation: bool = False) -> Outcome:
+        """Runs code once in a fresh container."""
+        if rejected := self._rejection(code, skip_validation):
+            return rejected
+        async with self._admission():
+            box = await self._pool.acquire()
+            try:
+                frame = protocol.encode({"op": "exec", "code": code, "max_output": self._s.max_output_bytes})
+                raw = await asyncio.to_thread(self._engine.call, box, frame, self._s.wall_time_s, True)
+            finally:
+                self._pool.discard(box)
+        outcome = self._judge(raw)
         log.info("execution finished", extra={"status": outcome.status.value,
                                               "elapsed_ms": round(raw.elapsed_s * 1000),
                                               "kill_reason": outcome.kill_reason})
         return outcome
+
+    async def session(self, calls: AsyncIterator[SessionCall]) -> AsyncIterator[Outcome]:
+        """One container for a sequence of calls on a strategy; the first call loads its code.
+        Yields one outcome per call; anything but COMPLETED ends the session."""
+        first = await anext(calls, None)
+        if first is None:
+            return
+        if first.op != "load":
+            raise ValueError("a session starts with op 'load'")
+        if rejected := self._rejection(str(first.args.get("code", "")), first.skip_validation):
+            yield rejected
+            return
+        async with self._admission():
+            box = await self._pool.acquire()
+            deadline = time.monotonic() + self._s.session_time_s
+            try:
+                call: SessionCall | None = first
+                while call is not None:
+                    frame = protocol.encode({**call.args, "op": call.op, "max_output": self._s.max_output_bytes},
+                                            binary=call.binary)
+                    remaining = max(0.0, deadline - time.monotonic())
+                    raw = await asyncio.to_thread(self._engine.call, box, frame, remaining)
+                    outcome = self._judge(raw, session=True)
+                    yield outcome
+                    if outcome.status is not Status.COMPLETED:
+                        return
+                    call = await anext(calls, None)
+            finally:
+                self._pool.discard(box)
+
+    def _judge(self, raw: RawRun, session: bool = False) -> Outcome:
+        diagnostics = raw.diagnostics.decode("utf-8", "replace")[: self._s.max_output_bytes]
+        if session and raw.reply is not None:
+            return session_step(raw.reply, diagnostics)
+        return judge(
+            raw.reply, limits=self.limits, elapsed_s=raw.elapsed_s, timed_out=raw.timed_out,
+            flooded=raw.flooded, oom_killed=raw.oom_killed, exit_code=raw.exit_code, diagnostics=diagnostics,
+        )

@@ -1,12 +1,14 @@
 """SandboxService over gRPC: translation between protobuf and the executor, errors to status codes."""
 
+import json
+
 import grpc
 
 from botmoon.sandbox.v1 import sandbox_pb2, sandbox_pb2_grpc
 from botmoon_sandbox.adapters.docker_engine import EngineError
 from botmoon_sandbox.domain.outcome import Outcome, Status
 from botmoon_sandbox.domain.validation import Problem, Severity
-from botmoon_sandbox.executor import Executor, Overloaded
+from botmoon_sandbox.executor import Executor, Overloaded, SessionCall
 
 _STATUS = {
     Status.COMPLETED: sandbox_pb2.EXECUTION_STATUS_COMPLETED,
@@ -37,6 +39,15 @@ def outcome_to_proto(o: Outcome) -> sandbox_pb2.ExecuteResponse:
     return response
 
 
+def session_reply(o: Outcome) -> sandbox_pb2.SessionReply:
+    execution = outcome_to_proto(o)
+    return sandbox_pb2.SessionReply(
+        status=execution.status, ok=o.status is Status.COMPLETED and o.error is None,
+        value_json=o.result_json, error=execution.error if o.error else None, stdout=o.stdout,
+        stderr=o.stderr, truncated=o.truncated, kill_reason=o.kill_reason, problems=execution.problems,
+    )
+
+
 class SandboxServicer(sandbox_pb2_grpc.SandboxServiceServicer):
     def __init__(self, executor: Executor):
         self._executor = executor
@@ -59,3 +70,27 @@ class SandboxServicer(sandbox_pb2_grpc.SandboxServiceServicer):
         except EngineError as exc:
             await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
         return outcome_to_proto(outcome)
+
+    async def Session(self, request_iterator, context):
+        if not self._executor.accepting:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, "the sandbox has not verified its isolation yet")
+
+        async def calls():
+            async for request in request_iterator:
+                try:
+                    args = json.loads(request.args_json) if request.args_json else {}
+                except json.JSONDecodeError as exc:
+                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"args_json: {exc}")
+                if not isinstance(args, dict):
+                    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "args_json must be a JSON object")
+                yield SessionCall(request.op, args, request.binary, request.skip_validation)
+
+        try:
+            async for outcome in self._executor.session(calls()):
+                yield session_reply(outcome)
+        except ValueError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except Overloaded as exc:
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+        except EngineError as exc:
+            await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))

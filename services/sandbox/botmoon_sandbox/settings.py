@@ -15,6 +15,7 @@ class SandboxSettings(ServiceSettings):
     user: str = "65534:65534"
 
     wall_time_s: float = Field(10.0, gt=0)
+    session_time_s: float = Field(300.0, gt=0, description="wall time of a whole strategy session")
     memory_mb: int = Field(512, ge=32)
     cpus: float = Field(1.0, gt=0)
     pids_limit: int = Field(64, ge=8)

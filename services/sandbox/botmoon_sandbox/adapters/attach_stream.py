@@ -20,9 +20,10 @@ class AttachStream:
         self.overflow = False
         self.eof = False
 
-    def send_and_close_stdin(self, data: bytes) -> None:
+    def send(self, data: bytes, close_stdin: bool = False) -> None:
         self._conn.sendall(data)
-        self._conn.shutdown(socket.SHUT_WR)
+        if close_stdin:
+            self._conn.shutdown(socket.SHUT_WR)
 
     def read_until(self, done, deadline: float) -> bool:
         """Reads until done(self) is true (True), or end of stream, overflow or deadline (False)."""

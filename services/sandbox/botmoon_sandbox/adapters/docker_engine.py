@@ -133,21 +133,24 @@ class DockerEngine:
             box.stream.stderr = box.stream.stderr.replace(protocol.READY_LINE, b"", 1)
         return ready
 
-    def run(self, box: SandboxContainer, request: dict, timeout_s: float) -> RawRun:
-        """Sends one request to the runner and reads its reply, killing the container on timeout or flood."""
+    def call(self, box: SandboxContainer, frame: bytes, timeout_s: float, last: bool = False) -> RawRun:
+        """Sends one frame to the runner and reads one reply frame; kills the container on timeout
+        or flood. `last` closes stdin (and the stream) after the reply."""
         started = time.monotonic()
         raw = RawRun()
         stream = box.stream
         try:
-            stream.send_and_close_stdin(protocol.encode(request))
+            stream.send(frame, close_stdin=last)
             stream.read_until(lambda s: protocol.decode_buffer(s.stdout)[0] is not None, started + timeout_s)
         except OSError as exc:
             log.warning("sandbox attach stream failed", extra={"container": box.id[:12], "error": str(exc)})
-        finally:
-            stream.close()
         raw.elapsed_s = time.monotonic() - started
-        raw.reply = protocol.decode_buffer(stream.stdout)[0]
-        raw.diagnostics = bytes(stream.stderr).replace(protocol.READY_LINE, b"", 1)
+        raw.reply, consumed = protocol.decode_buffer(stream.stdout)
+        del stream.stdout[:consumed]
+        raw.diagnostics = bytes(stream.stderr)
+        stream.stderr.clear()
+        if raw.reply is None or last:
+            stream.close()
         if raw.reply is None:
             raw.flooded = stream.overflow
             raw.timed_out = not stream.eof and not stream.overflow

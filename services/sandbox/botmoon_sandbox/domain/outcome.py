@@ -87,3 +87,15 @@ def judge(
         error={"type": "SandboxExit", "line": 0, "traceback": "",
                "message": f"the sandbox process ended (exit code {exit_code}) without a result"},
     )
+
+
+def session_step(reply: dict, diagnostics: str) -> Outcome:
+    """A strategy call that came back: its value, or the exception it raised (the session lives on)."""
+    return Outcome(
+        Status.COMPLETED,
+        stdout=str(reply.get("stdout", "")),
+        stderr=str(reply.get("stderr", "")) + diagnostics,
+        truncated=bool(reply.get("truncated")),
+        result_json=json.dumps(reply.get("value"), allow_nan=False) if reply.get("ok") else "",
+        error=None if reply.get("ok") else reply.get("error") or {"type": "Error", "message": "call failed"},
+    )

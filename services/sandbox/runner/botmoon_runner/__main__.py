@@ -5,6 +5,7 @@ import sys
 
 from botmoon_runner import protocol
 from botmoon_runner.execute import run_code
+from botmoon_runner.strategy import Session
 
 
 def main() -> None:
@@ -17,19 +18,17 @@ def main() -> None:
 
     sys.stderr.buffer.write(protocol.READY_LINE)
     sys.stderr.flush()
+    session = None
     while True:
         request = protocol.read(requests)
         if request is None:
             return
-        replies.write(protocol.encode(handle(request)))
-
-
-def handle(request: dict) -> dict:
-    op = request.get("op")
-    if op == "exec":
-        return run_code(request["code"], int(request.get("max_output", 1 << 20)))
-    return {"status": "failed", "error": {"type": "ProtocolError", "message": f"unknown op {op!r}",
-                                          "traceback": "", "line": 0}}
+        if request.get("op") == "exec":
+            reply = run_code(request["code"], int(request.get("max_output", 1 << 20)))
+        else:
+            session = session or Session(int(request.get("max_output", 1 << 20)))
+            reply = session.handle(request)
+        replies.write(protocol.encode(reply))
 
 
 if __name__ == "__main__":

@@ -7,9 +7,16 @@ HEADER = struct.Struct(">I")
 READY_LINE = b"botmoon-runner-ready\n"
 
 
-def encode(message: dict) -> bytes:
+BINARY_KEY = "_binary"
+PAYLOAD_KEY = "_payload"
+
+
+def encode(message: dict, binary: bytes = b"") -> bytes:
+    """One frame; `binary` (service to runner only) follows the JSON, its length in `_binary`."""
+    if binary:
+        message = {**message, BINARY_KEY: len(binary)}
     body = json.dumps(message, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    return HEADER.pack(len(body)) + body
+    return HEADER.pack(len(body)) + body + binary
 
 
 def read(stream, max_bytes: int = 1 << 30) -> dict | None:
@@ -23,7 +30,10 @@ def read(stream, max_bytes: int = 1 << 30) -> dict | None:
     body = _read_exactly(stream, size)
     if body is None:
         raise EOFError("stream ended inside a frame")
-    return json.loads(body)
+    message = json.loads(body)
+    if message.get(BINARY_KEY):
+        message[PAYLOAD_KEY] = _read_exactly(stream, int(message[BINARY_KEY]))
+    return message
 
 
 def decode_buffer(buffer: bytes | bytearray) -> tuple[dict | None, int]:

@@ -24,17 +24,17 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n botmoon/sandbox/v1/sandbox.proto\x12\x12\x62otmoon.sandbox.v1\"v\n\x07Problem\x12\x0c\n\x04line\x18\x01 \x01(\x05\x12\x0e\n\x06\x63olumn\x18\x02 \x01(\x05\x12\x0c\n\x04rule\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12.\n\x08severity\x18\x05 \x01(\x0e\x32\x1c.botmoon.sandbox.v1.Severity\"\x1f\n\x0fValidateRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"}\n\x10ValidateResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12+\n\x06\x65rrors\x18\x02 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\x12-\n\x08warnings\x18\x03 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\"7\n\x0e\x45xecuteRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x17\n\x0fskip_validation\x18\x02 \x01(\x08\"P\n\x0e\x45xecutionError\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x11\n\ttraceback\x18\x03 \x01(\t\x12\x0c\n\x04line\x18\x04 \x01(\x05\"\xa0\x02\n\x0f\x45xecuteResponse\x12\x33\n\x06status\x18\x01 \x01(\x0e\x32#.botmoon.sandbox.v1.ExecutionStatus\x12\x0e\n\x06stdout\x18\x02 \x01(\t\x12\x0e\n\x06stderr\x18\x03 \x01(\t\x12\x11\n\ttruncated\x18\x04 \x01(\x08\x12\x13\n\x0bresult_json\x18\x05 \x01(\t\x12\x31\n\x05\x65rror\x18\x06 \x01(\x0b\x32\".botmoon.sandbox.v1.ExecutionError\x12\x13\n\x0bkill_reason\x18\x07 \x01(\t\x12\x19\n\x11\x65xecution_time_ms\x18\x08 \x01(\x03\x12-\n\x08problems\x18\t \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem*N\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_ERROR\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02*\xca\x01\n\x0f\x45xecutionStatus\x12 \n\x1c\x45XECUTION_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45XECUTION_STATUS_COMPLETED\x10\x01\x12\x1b\n\x17\x45XECUTION_STATUS_FAILED\x10\x02\x12\x1c\n\x18\x45XECUTION_STATUS_TIMEOUT\x10\x03\x12\x1b\n\x17\x45XECUTION_STATUS_KILLED\x10\x04\x12\x1d\n\x19\x45XECUTION_STATUS_REJECTED\x10\x05\x32\xbb\x01\n\x0eSandboxService\x12U\n\x08Validate\x12#.botmoon.sandbox.v1.ValidateRequest\x1a$.botmoon.sandbox.v1.ValidateResponse\x12R\n\x07\x45xecute\x12\".botmoon.sandbox.v1.ExecuteRequest\x1a#.botmoon.sandbox.v1.ExecuteResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n botmoon/sandbox/v1/sandbox.proto\x12\x12\x62otmoon.sandbox.v1\"v\n\x07Problem\x12\x0c\n\x04line\x18\x01 \x01(\x05\x12\x0e\n\x06\x63olumn\x18\x02 \x01(\x05\x12\x0c\n\x04rule\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\x12.\n\x08severity\x18\x05 \x01(\x0e\x32\x1c.botmoon.sandbox.v1.Severity\"\x1f\n\x0fValidateRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"}\n\x10ValidateResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12+\n\x06\x65rrors\x18\x02 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\x12-\n\x08warnings\x18\x03 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\"7\n\x0e\x45xecuteRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x17\n\x0fskip_validation\x18\x02 \x01(\x08\"P\n\x0e\x45xecutionError\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x11\n\ttraceback\x18\x03 \x01(\t\x12\x0c\n\x04line\x18\x04 \x01(\x05\"\xa0\x02\n\x0f\x45xecuteResponse\x12\x33\n\x06status\x18\x01 \x01(\x0e\x32#.botmoon.sandbox.v1.ExecutionStatus\x12\x0e\n\x06stdout\x18\x02 \x01(\t\x12\x0e\n\x06stderr\x18\x03 \x01(\t\x12\x11\n\ttruncated\x18\x04 \x01(\x08\x12\x13\n\x0bresult_json\x18\x05 \x01(\t\x12\x31\n\x05\x65rror\x18\x06 \x01(\x0b\x32\".botmoon.sandbox.v1.ExecutionError\x12\x13\n\x0bkill_reason\x18\x07 \x01(\t\x12\x19\n\x11\x65xecution_time_ms\x18\x08 \x01(\x03\x12-\n\x08problems\x18\t \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\"X\n\x0eSessionRequest\x12\n\n\x02op\x18\x01 \x01(\t\x12\x11\n\targs_json\x18\x02 \x01(\t\x12\x0e\n\x06\x62inary\x18\x03 \x01(\x0c\x12\x17\n\x0fskip_validation\x18\x04 \x01(\x08\"\x8d\x02\n\x0cSessionReply\x12\x33\n\x06status\x18\x01 \x01(\x0e\x32#.botmoon.sandbox.v1.ExecutionStatus\x12\n\n\x02ok\x18\x02 \x01(\x08\x12\x12\n\nvalue_json\x18\x03 \x01(\t\x12\x31\n\x05\x65rror\x18\x04 \x01(\x0b\x32\".botmoon.sandbox.v1.ExecutionError\x12\x0e\n\x06stdout\x18\x05 \x01(\t\x12\x0e\n\x06stderr\x18\x06 \x01(\t\x12\x11\n\ttruncated\x18\x07 \x01(\x08\x12\x13\n\x0bkill_reason\x18\x08 \x01(\t\x12-\n\x08problems\x18\t \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem*N\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEVERITY_ERROR\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02*\xca\x01\n\x0f\x45xecutionStatus\x12 \n\x1c\x45XECUTION_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45XECUTION_STATUS_COMPLETED\x10\x01\x12\x1b\n\x17\x45XECUTION_STATUS_FAILED\x10\x02\x12\x1c\n\x18\x45XECUTION_STATUS_TIMEOUT\x10\x03\x12\x1b\n\x17\x45XECUTION_STATUS_KILLED\x10\x04\x12\x1d\n\x19\x45XECUTION_STATUS_REJECTED\x10\x05\x32\x90\x02\n\x0eSandboxService\x12U\n\x08Validate\x12#.botmoon.sandbox.v1.ValidateRequest\x1a$.botmoon.sandbox.v1.ValidateResponse\x12R\n\x07\x45xecute\x12\".botmoon.sandbox.v1.ExecuteRequest\x1a#.botmoon.sandbox.v1.ExecuteResponse\x12S\n\x07Session\x12\".botmoon.sandbox.v1.SessionRequest\x1a .botmoon.sandbox.v1.SessionReply(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'botmoon.sandbox.v1.sandbox_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SEVERITY']._serialized_start=766
-  _globals['_SEVERITY']._serialized_end=844
-  _globals['_EXECUTIONSTATUS']._serialized_start=847
-  _globals['_EXECUTIONSTATUS']._serialized_end=1049
+  _globals['_SEVERITY']._serialized_start=1128
+  _globals['_SEVERITY']._serialized_end=1206
+  _globals['_EXECUTIONSTATUS']._serialized_start=1209
+  _globals['_EXECUTIONSTATUS']._serialized_end=1411
   _globals['_PROBLEM']._serialized_start=56
   _globals['_PROBLEM']._serialized_end=174
   _globals['_VALIDATEREQUEST']._serialized_start=176
@@ -47,6 +47,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EXECUTIONERROR']._serialized_end=473
   _globals['_EXECUTERESPONSE']._serialized_start=476
   _globals['_EXECUTERESPONSE']._serialized_end=764
-  _globals['_SANDBOXSERVICE']._serialized_start=1052
-  _globals['_SANDBOXSERVICE']._serialized_end=1239
+  _globals['_SESSIONREQUEST']._serialized_start=766
+  _globals['_SESSIONREQUEST']._serialized_end=854
+  _globals['_SESSIONREPLY']._serialized_start=857
+  _globals['_SESSIONREPLY']._serialized_end=1126
+  _globals['_SANDBOXSERVICE']._serialized_start=1414
+  _globals['_SANDBOXSERVICE']._serialized_end=1686
 # @@protoc_insertion_point(module_scope)

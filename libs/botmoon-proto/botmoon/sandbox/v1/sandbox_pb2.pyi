@@ -102,3 +102,37 @@ class ExecuteResponse(_message.Message):
     execution_time_ms: int
     problems: _containers.RepeatedCompositeFieldContainer[Problem]
     def __init__(self, status: _Optional[_Union[ExecutionStatus, str]] = ..., stdout: _Optional[str] = ..., stderr: _Optional[str] = ..., truncated: _Optional[bool] = ..., result_json: _Optional[str] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ..., kill_reason: _Optional[str] = ..., execution_time_ms: _Optional[int] = ..., problems: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ...) -> None: ...
+
+class SessionRequest(_message.Message):
+    __slots__ = ("op", "args_json", "binary", "skip_validation")
+    OP_FIELD_NUMBER: _ClassVar[int]
+    ARGS_JSON_FIELD_NUMBER: _ClassVar[int]
+    BINARY_FIELD_NUMBER: _ClassVar[int]
+    SKIP_VALIDATION_FIELD_NUMBER: _ClassVar[int]
+    op: str
+    args_json: str
+    binary: bytes
+    skip_validation: bool
+    def __init__(self, op: _Optional[str] = ..., args_json: _Optional[str] = ..., binary: _Optional[bytes] = ..., skip_validation: _Optional[bool] = ...) -> None: ...
+
+class SessionReply(_message.Message):
+    __slots__ = ("status", "ok", "value_json", "error", "stdout", "stderr", "truncated", "kill_reason", "problems")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    OK_FIELD_NUMBER: _ClassVar[int]
+    VALUE_JSON_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    STDOUT_FIELD_NUMBER: _ClassVar[int]
+    STDERR_FIELD_NUMBER: _ClassVar[int]
+    TRUNCATED_FIELD_NUMBER: _ClassVar[int]
+    KILL_REASON_FIELD_NUMBER: _ClassVar[int]
+    PROBLEMS_FIELD_NUMBER: _ClassVar[int]
+    status: ExecutionStatus
+    ok: bool
+    value_json: str
+    error: ExecutionError
+    stdout: str
+    stderr: str
+    truncated: bool
+    kill_reason: str
+    problems: _containers.RepeatedCompositeFieldContainer[Problem]
+    def __init__(self, status: _Optional[_Union[ExecutionStatus, str]] = ..., ok: _Optional[bool] = ..., value_json: _Optional[str] = ..., error: _Optional[_Union[ExecutionError, _Mapping]] = ..., stdout: _Optional[str] = ..., stderr: _Optional[str] = ..., truncated: _Optional[bool] = ..., kill_reason: _Optional[str] = ..., problems: _Optional[_Iterable[_Union[Problem, _Mapping]]] = ...) -> None: ...

@@ -45,6 +45,11 @@ class SandboxServiceStub:
                 request_serializer=botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.ExecuteRequest.SerializeToString,
                 response_deserializer=botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.ExecuteResponse.FromString,
                 _registered_method=True)
+        self.Session = channel.stream_stream(
+                '/botmoon.sandbox.v1.SandboxService/Session',
+                request_serializer=botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.SessionRequest.SerializeToString,
+                response_deserializer=botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.SessionReply.FromString,
+                _registered_method=True)
 
 
 class SandboxServiceServicer:
@@ -65,6 +70,15 @@ class SandboxServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Session(self, request_iterator, context):
+        """A strategy session: one container holds the strategy object for a whole backtest. The first
+        request loads the code (op "load"); the rest call it ("candles", "signals", "levels", "size").
+        A reply with a status other than COMPLETED ends the session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SandboxServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +91,11 @@ def add_SandboxServiceServicer_to_server(servicer, server):
                     servicer.Execute,
                     request_deserializer=botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.ExecuteRequest.FromString,
                     response_serializer=botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.ExecuteResponse.SerializeToString,
+            ),
+            'Session': grpc.stream_stream_rpc_method_handler(
+                    servicer.Session,
+                    request_deserializer=botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.SessionRequest.FromString,
+                    response_serializer=botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.SessionReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -134,6 +153,33 @@ class SandboxService:
             '/botmoon.sandbox.v1.SandboxService/Execute',
             botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.ExecuteRequest.SerializeToString,
             botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.ExecuteResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Session(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/botmoon.sandbox.v1.SandboxService/Session',
+            botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.SessionRequest.SerializeToString,
+            botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2.SessionReply.FromString,
             options,
             channel_credentials,
             insecure,
