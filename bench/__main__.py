@@ -2,9 +2,9 @@
 
 import sys
 
-from bench import sandbox_execute
+from bench import marketdata_candles, sandbox_execute
 
-SUITES = {"sandbox": sandbox_execute.run}
+SUITES = {"sandbox": sandbox_execute.run, "marketdata": marketdata_candles.run}
 
 
 def main(argv: list[str]) -> None:

@@ -10,3 +10,4 @@ build() {  # image dockerfile
 build sandbox-runner services/sandbox/runner/Dockerfile runner
 build sandbox services/sandbox/Dockerfile sandbox
 build gateway services/gateway/Dockerfile gateway
+build marketdata services/marketdata/Dockerfile marketdata

@@ -9,8 +9,9 @@ declare -A images=(
   [runner]="./services/sandbox/runner[image]"
   [sandbox]="services/sandbox"
   [gateway]="services/gateway"
+  [marketdata]="services/marketdata"
 )
-local_pkgs=(libs/botmoon-proto libs/botmoon-common services/sandbox/runner services/sandbox services/gateway)
+local_pkgs=(libs/botmoon-proto libs/botmoon-common services/sandbox/runner services/sandbox services/gateway services/marketdata)
 mkdir -p "$out/cache"
 # Our own packages first, so dependency resolution finds them as wheels.
 "$pip" wheel -q --no-deps --no-build-isolation -w "$out/own-all" "${local_pkgs[@]}"

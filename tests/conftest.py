@@ -7,7 +7,7 @@ import pytest
 
 from botmoon.sandbox.v1 import sandbox_pb2_grpc
 from botmoon_testing.docker_state import remove_pool
-from botmoon_testing.processes import Gateway, Sandbox
+from botmoon_testing.processes import Gateway, MarketData, Sandbox
 
 
 def unique_pool(prefix: str) -> str:
@@ -31,9 +31,18 @@ def sandbox_stub(sandbox):
 
 
 @pytest.fixture(scope="session")
-def gateway(sandbox, tmp_path_factory):
+def marketdata(tmp_path_factory):
+    """One offline market data service for the session: the bundled candles."""
+    service = MarketData(str(tmp_path_factory.mktemp("marketdata") / "store.sqlite"))
+    service.start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(sandbox, marketdata, tmp_path_factory):
     db = tmp_path_factory.mktemp("gateway") / "botmoon.db"
-    service = Gateway(sandbox.address, f"sqlite:///{db}")
+    service = Gateway(sandbox.address, f"sqlite:///{db}", MARKETDATA_ADDR=marketdata.address)
     service.start()
     yield service
     service.stop()

@@ -138,15 +138,15 @@ def test_openapi_and_docs_without_cdn(api):
     assert api.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
 
 
-def test_executions_survive_a_gateway_restart(sandbox, tmp_path):
+def test_executions_survive_a_gateway_restart(sandbox, marketdata, tmp_path):
     url = f"sqlite:///{tmp_path / 'restart.db'}"
-    first = Gateway(sandbox.address, url).start()
+    first = Gateway(sandbox.address, url, MARKETDATA_ADDR=marketdata.address).start()
     try:
         execution_id = httpx.post(f"{first.url}/api/ai/execute", json={"code": "result = 7"}, timeout=60).json()[
             "execution_id"]
     finally:
         first.stop()
-    second = Gateway(sandbox.address, url).start()
+    second = Gateway(sandbox.address, url, MARKETDATA_ADDR=marketdata.address).start()
     try:
         again = httpx.get(f"{second.url}/api/ai/executions/{execution_id}", timeout=10).json()
         assert again["result"] == 7 and again["status"] == "completed"
@@ -154,9 +154,9 @@ def test_executions_survive_a_gateway_restart(sandbox, tmp_path):
         second.stop()
 
 
-def test_sandbox_down_gives_503_and_gateway_recovers(tmp_path):
+def test_sandbox_down_gives_503_and_gateway_recovers(marketdata, tmp_path):
     sandbox = Sandbox("down-" + str(int(time.time())), pool_size=1)
-    gateway = Gateway(sandbox.address, f"sqlite:///{tmp_path / 'down.db'}").start()
+    gateway = Gateway(sandbox.address, f"sqlite:///{tmp_path / 'down.db'}", MARKETDATA_ADDR=marketdata.address).start()
     try:
         down = httpx.post(f"{gateway.url}/api/ai/execute", json={"code": "result = 1"}, timeout=30)
         assert down.status_code == 503

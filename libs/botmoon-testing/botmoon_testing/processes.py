@@ -106,6 +106,26 @@ class Sandbox:
         self.process.stop()
 
 
+class MarketData:
+    """A market data service process, offline by default: the bundled candles in a fresh store."""
+
+    def __init__(self, store_path: str, **settings):
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        env = {"MARKETDATA_PORT": str(self.port), "MARKETDATA_HOST": "127.0.0.1", "MARKETDATA_STORE_PATH": store_path,
+               "MARKETDATA_EXCHANGE_ACCESS": "false",
+               **{f"MARKETDATA_{k.upper()}": str(v) for k, v in settings.items()}}
+        self.process = ServiceProcess("botmoon_marketdata", env)
+
+    def start(self) -> "MarketData":
+        self.process.start()
+        wait_grpc_serving(self.address, self.process)
+        return self
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
 class Gateway:
     def __init__(self, sandbox_addr: str, database_url: str, **env):
         self.port = free_port()

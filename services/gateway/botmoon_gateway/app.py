@@ -8,7 +8,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from botmoon_gateway import errors
-from botmoon_gateway.api.routes import ai, health
+from botmoon_gateway.api.routes import ai, health, marketdata
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.db import Database
 from botmoon_gateway.middleware import RequestContext
@@ -22,7 +22,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.db = Database(settings.database_url)
         app.state.db.create_all()
-        app.state.backends = Backends(settings.sandbox_addr, settings.grpc_timeout_s, settings.health_timeout_s)
+        app.state.backends = Backends(settings.sandbox_addr, settings.grpc_timeout_s, settings.health_timeout_s,
+                                      marketdata_addr=settings.marketdata_addr)
         yield
         await app.state.backends.close()
         app.state.db.dispose()
@@ -40,6 +41,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     errors.install(app, settings.retry_after_s)
     app.include_router(health.router)
     app.include_router(ai.router)
+    app.include_router(marketdata.router)
 
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
 

@@ -12,6 +12,8 @@ class GatewaySettings(ServiceSettings):
     port: int = 37674
     database_url: str = "sqlite:///./botmoon.db"
     sandbox_addr: str = Field("127.0.0.1:50051", validation_alias=AliasChoices("SANDBOX_ADDR", "GATEWAY_SANDBOX_ADDR"))
+    marketdata_addr: str = Field("127.0.0.1:50052",
+                                 validation_alias=AliasChoices("MARKETDATA_ADDR", "GATEWAY_MARKETDATA_ADDR"))
     grpc_timeout_s: float = Field(60.0, gt=0)
     health_timeout_s: float = Field(1.0, gt=0)
     max_code_bytes: int = Field(256 * 1024, ge=1024)

@@ -6,6 +6,7 @@ Upserts still key on (exchange, market type, symbol, timeframe, open time): a wr
 into the chunks they fall in, new values winning, inside one transaction. A range is one SELECT.
 """
 
+import itertools
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -39,8 +40,16 @@ CREATE TABLE IF NOT EXISTS imports (
   name TEXT PRIMARY KEY, digest TEXT NOT NULL, rows INTEGER NOT NULL, imported_at_ms INTEGER NOT NULL
 );
 """
-_SERIES_KEY = "s.exchange = ? AND s.market_type = ? AND s.symbol = ? AND s.timeframe = ?"
 _COLS = "c.t, c.o, c.h, c.l, c.c, c.v, c.origin"
+_FROM_SERIES = ("FROM chunks c JOIN series s ON s.id = c.series_id "
+                "WHERE s.exchange = ? AND s.market_type = ? AND s.symbol = ? AND s.timeframe = ?")
+_SERIES_ID = "SELECT id FROM series WHERE exchange = ? AND market_type = ? AND symbol = ? AND timeframe = ?"
+_CHUNKS_BETWEEN = f"SELECT c.chunk_start, {_COLS} FROM chunks c WHERE c.series_id = ? AND c.chunk_start BETWEEN ? AND ?"  # noqa: S608
+_READ_RANGE = f"SELECT {_COLS} {_FROM_SERIES} AND c.first_ms < ? AND c.last_ms >= ? ORDER BY c.chunk_start"
+_READ_LAST = f"SELECT {_COLS} {_FROM_SERIES} AND c.first_ms < ? ORDER BY c.chunk_start DESC"
+_SUMMARIES = ("SELECT s.exchange, s.market_type, s.symbol, s.timeframe, MIN(c.first_ms), MAX(c.last_ms), SUM(c.n), "
+              "MIN(c.origins), MAX(c.origins) FROM series s JOIN chunks c ON c.series_id = s.id "
+              "GROUP BY s.id ORDER BY s.exchange, s.symbol, s.timeframe")
 
 
 @dataclass(frozen=True)
@@ -126,12 +135,10 @@ class CandleStore:
             try:
                 conn.execute("INSERT OR IGNORE INTO series (exchange, market_type, symbol, timeframe) VALUES (?,?,?,?)",
                              _key(instrument, timeframe))
-                (series_id,) = conn.execute(
-                    f"SELECT id FROM series s WHERE {_SERIES_KEY}", _key(instrument, timeframe)).fetchone()
+                (series_id,) = conn.execute(_SERIES_ID, _key(instrument, timeframe)).fetchone()
                 existing = {row[0]: row[1:] for row in conn.execute(
-                    f"SELECT c.chunk_start, {_COLS} FROM chunks c WHERE c.series_id = ? AND c.chunk_start BETWEEN ? AND ?",
-                    (series_id, int(chunk_of[0]), int(chunk_of[-1])))}
-                for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+                    _CHUNKS_BETWEEN, (series_id, int(chunk_of[0]), int(chunk_of[-1])))}
+                for lo, hi in itertools.pairwise(bounds):
                     start = int(chunk_of[lo])
                     part = candles.take(slice(lo, hi))
                     part_origin = np.full(len(part), code, np.uint8)
@@ -152,22 +159,14 @@ class CandleStore:
 
     def read_range(self, instrument: Instrument, timeframe: str, start_ms: int, end_ms: int) -> Stored:
         """Candles with start_ms <= open time < end_ms, in one query."""
-        rows = self._conn().execute(
-            f"SELECT {_COLS} FROM chunks c JOIN series s ON s.id = c.series_id "
-            f"WHERE {_SERIES_KEY} AND c.first_ms < ? AND c.last_ms >= ? ORDER BY c.chunk_start",
-            (*_key(instrument, timeframe), end_ms, start_ms),
-        ).fetchall()
+        rows = self._conn().execute(_READ_RANGE, (*_key(instrument, timeframe), end_ms, start_ms)).fetchall()
         stored = _decode(rows)
         lo, hi = np.searchsorted(stored.candles.open_time_ms, [start_ms, end_ms], side="left")
         return Stored(stored.candles.take(slice(lo, hi)), stored.origin[lo:hi])
 
     def read_last(self, instrument: Instrument, timeframe: str, count: int, end_ms: int) -> Stored:
         """The newest `count` candles with open time < end_ms, in one query read newest chunk first."""
-        cursor = self._conn().execute(
-            f"SELECT {_COLS} FROM chunks c JOIN series s ON s.id = c.series_id "
-            f"WHERE {_SERIES_KEY} AND c.first_ms < ? ORDER BY c.chunk_start DESC",
-            (*_key(instrument, timeframe), end_ms),
-        )
+        cursor = self._conn().execute(_READ_LAST, (*_key(instrument, timeframe), end_ms))
         rows, have = [], 0
         for row in cursor:
             rows.append(row)
@@ -182,10 +181,7 @@ class CandleStore:
         return Stored(stored.candles.take(slice(lo, hi)), stored.origin[lo:hi])
 
     def summaries(self) -> list[SeriesSummary]:
-        rows = self._conn().execute(
-            "SELECT s.exchange, s.market_type, s.symbol, s.timeframe, MIN(c.first_ms), MAX(c.last_ms), SUM(c.n), "
-            "MIN(c.origins), MAX(c.origins) FROM series s JOIN chunks c ON c.series_id = s.id GROUP BY s.id ORDER BY s.exchange, s.symbol, s.timeframe"
-        ).fetchall()
+        rows = self._conn().execute(_SUMMARIES).fetchall()
         out = []
         bundled = _ORIGIN_CODE[Source.BUNDLED]
         for exchange, market, symbol, tf, first, last, n, least, most in rows:
@@ -194,6 +190,12 @@ class CandleStore:
             source = Source.BUNDLED if least == most == bundled else Source.STORE
             out.append(SeriesSummary(Instrument(exchange, MarketType(market), base, quote), tf, first, last, n, source))
         return out
+
+    def timeframes_of(self, instrument: Instrument) -> list[str]:
+        rows = self._conn().execute(
+            "SELECT timeframe FROM series WHERE exchange = ? AND market_type = ? AND symbol = ?",
+            (instrument.exchange, instrument.market_type.value, instrument.symbol)).fetchall()
+        return [tf for (tf,) in rows]
 
     def imported(self, name: str) -> str | None:
         row = self._conn().execute("SELECT digest FROM imports WHERE name = ?", (name,)).fetchone()

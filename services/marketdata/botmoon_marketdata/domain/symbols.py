@@ -130,7 +130,8 @@ def normalize(
         base, quote = _split_concatenated(text, original)
     else:
         raise InvalidRequest(
-            f"cannot read symbol '{original}'; use one of BTC/USDT:USDT, BTC/USDT, BTCUSDT, BTCUSDT_BINANCE, BTC-USDT-SWAP"
+            f"cannot read symbol '{original}'; use one of BTC/USDT:USDT, BTC/USDT, BTCUSDT, BTCUSDT_BINANCE, "
+            "BTC-USDT-SWAP"
         )
     if wanted_exchange and spelled_exchange and wanted_exchange != spelled_exchange:
         raise InvalidRequest(f"symbol '{original}' names {spelled_exchange}, but exchange is '{wanted_exchange}'")
