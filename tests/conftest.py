@@ -7,7 +7,7 @@ import pytest
 
 from botmoon.sandbox.v1 import sandbox_pb2_grpc
 from botmoon_testing.docker_state import remove_pool
-from botmoon_testing.processes import Gateway, MarketData, Sandbox
+from botmoon_testing.processes import BacktestNode, Gateway, MarketData, Sandbox
 
 
 def unique_pool(prefix: str) -> str:
@@ -40,9 +40,18 @@ def marketdata(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def gateway(sandbox, marketdata, tmp_path_factory):
+def backtest_node(sandbox, marketdata):
+    service = BacktestNode(sandbox.address, marketdata.address)
+    service.start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway(sandbox, marketdata, backtest_node, tmp_path_factory):
     db = tmp_path_factory.mktemp("gateway") / "botmoon.db"
-    service = Gateway(sandbox.address, f"sqlite:///{db}", MARKETDATA_ADDR=marketdata.address)
+    service = Gateway(sandbox.address, f"sqlite:///{db}", MARKETDATA_ADDR=marketdata.address,
+                      BACKTEST_ADDR=backtest_node.address)
     service.start()
     yield service
     service.stop()

@@ -126,6 +126,25 @@ class MarketData:
         self.process.stop()
 
 
+class BacktestNode:
+    """A backtest service process, talking to the given sandbox and market data."""
+
+    def __init__(self, sandbox_addr: str, marketdata_addr: str, **settings):
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        env = {"BACKTEST_PORT": str(self.port), "BACKTEST_HOST": "127.0.0.1", "SANDBOX_ADDR": sandbox_addr,
+               "MARKETDATA_ADDR": marketdata_addr, **{f"BACKTEST_{k.upper()}": str(v) for k, v in settings.items()}}
+        self.process = ServiceProcess("botmoon_backtest", env)
+
+    def start(self) -> "BacktestNode":
+        self.process.start()
+        wait_grpc_serving(self.address, self.process)
+        return self
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
 class Gateway:
     def __init__(self, sandbox_addr: str, database_url: str, **env):
         self.port = free_port()

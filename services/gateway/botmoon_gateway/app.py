@@ -8,7 +8,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from botmoon_gateway import errors
-from botmoon_gateway.api.routes import ai, health, marketdata
+from botmoon_gateway.api.routes import ai, backtest, health, marketdata
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.db import Database
 from botmoon_gateway.middleware import RequestContext
@@ -22,8 +22,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.db = Database(settings.database_url)
         app.state.db.create_all()
-        app.state.backends = Backends(settings.sandbox_addr, settings.grpc_timeout_s, settings.health_timeout_s,
-                                      marketdata_addr=settings.marketdata_addr)
+        app.state.backends = Backends(
+            {"sandbox": settings.sandbox_addr, "marketdata": settings.marketdata_addr,
+             "backtest": settings.backtest_addr},
+            settings.grpc_timeout_s, settings.health_timeout_s)
         yield
         await app.state.backends.close()
         app.state.db.dispose()
@@ -42,6 +44,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(ai.router)
     app.include_router(marketdata.router)
+    app.include_router(backtest.router)
 
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
 

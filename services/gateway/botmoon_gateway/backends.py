@@ -3,6 +3,7 @@
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from botmoon.backtest.v1 import backtest_pb2_grpc
 from botmoon.marketdata.v1 import marketdata_pb2_grpc
 from botmoon.sandbox.v1 import sandbox_pb2_grpc
 from botmoon_common import request_id
@@ -18,14 +19,16 @@ CHANNEL_OPTIONS = [
 
 
 class Backends:
-    def __init__(self, sandbox_addr: str, timeout_s: float, health_timeout_s: float,
-                 marketdata_addr: str = "127.0.0.1:50052"):
+    """One channel per service (round robin over every address a name resolves to), and its stub."""
+
+    def __init__(self, addresses: dict[str, str], timeout_s: float, health_timeout_s: float):
         self.timeout_s = timeout_s
         self.health_timeout_s = health_timeout_s
-        self._channels = {"sandbox": grpc.aio.insecure_channel(sandbox_addr, options=CHANNEL_OPTIONS)}
+        self._channels = {name: grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+                          for name, address in addresses.items()}
         self.sandbox = sandbox_pb2_grpc.SandboxServiceStub(self._channels["sandbox"])
-        self._channels["marketdata"] = grpc.aio.insecure_channel(marketdata_addr, options=CHANNEL_OPTIONS)
         self.marketdata = marketdata_pb2_grpc.MarketDataServiceStub(self._channels["marketdata"])
+        self.backtest = backtest_pb2_grpc.BacktestServiceStub(self._channels["backtest"])
 
     def call_options(self, timeout_s: float | None = None) -> dict:
         """Deadline and request id for one outgoing call."""

@@ -54,6 +54,18 @@ class Execution(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
 
 
+class Backtest(Base):
+    __tablename__ = "backtests"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    symbol: Mapped[str] = mapped_column(String(40))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    result: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+
+
 class Database:
     def __init__(self, url: str):
         connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}

@@ -65,18 +65,31 @@ def install(app: FastAPI, retry_after_s: int) -> None:
     @app.exception_handler(grpc.aio.AioRpcError)
     async def _backend_error(request: Request, exc: grpc.aio.AioRpcError):
         status = GRPC_TO_HTTP.get(exc.code(), 502)
+        details = exc.details() or exc.code().name
         log.warning("backend call failed", extra={"path": request.url.path, "grpc_code": exc.code().name,
-                                                  "details": exc.details()})
+                                                  "details": details})
+        if field := _field_of(details) if status in (404, 422) else None:
+            return JSONResponse(error_body("invalid request", [{"field": field[0], "reason": field[1]}]),
+                                status_code=422)
         headers = {"Retry-After": str(retry_after_s)} if status in (429, 503) else None
         message = {
             503: "a backend service is unavailable; try again shortly",
             504: "a backend service did not answer in time",
             429: "the service is busy; retry after the indicated delay",
+            404: "not found",
+            422: "invalid request",
         }.get(status, "a backend service failed")
-        return JSONResponse(error_body(f"{message} ({exc.details() or exc.code().name})"),
-                            status_code=status, headers=headers)
+        return JSONResponse(error_body(f"{message} ({details})"), status_code=status, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         log.exception("unhandled error", extra={"path": request.url.path})
         return JSONResponse(error_body(f"internal error: {type(exc).__name__}"), status_code=500)
+
+
+def _field_of(details: str) -> tuple[str, str] | None:
+    """`backtest_config.limit: must be ...` → (field, reason), for errors that name a request field."""
+    head, sep, reason = details.partition(": ")
+    if sep and head and " " not in head and head.replace(".", "").replace("_", "").isalnum():
+        return head, reason
+    return None

@@ -42,3 +42,15 @@ class ValidateResponse(_message.Message):
     errors: _containers.RepeatedCompositeFieldContainer[_sandbox_pb2.Problem]
     warnings: _containers.RepeatedCompositeFieldContainer[_sandbox_pb2.Problem]
     def __init__(self, valid: _Optional[bool] = ..., errors: _Optional[_Iterable[_Union[_sandbox_pb2.Problem, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[_sandbox_pb2.Problem, _Mapping]]] = ...) -> None: ...
+
+class ExampleRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ExampleResponse(_message.Message):
+    __slots__ = ("code", "params_json")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_JSON_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    params_json: str
+    def __init__(self, code: _Optional[str] = ..., params_json: _Optional[str] = ...) -> None: ...

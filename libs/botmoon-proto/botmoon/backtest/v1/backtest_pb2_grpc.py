@@ -46,6 +46,11 @@ class BacktestServiceStub:
                 request_serializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ValidateRequest.SerializeToString,
                 response_deserializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ValidateResponse.FromString,
                 _registered_method=True)
+        self.Example = channel.unary_unary(
+                '/botmoon.backtest.v1.BacktestService/Example',
+                request_serializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ExampleRequest.SerializeToString,
+                response_deserializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ExampleResponse.FromString,
+                _registered_method=True)
 
 
 class BacktestServiceServicer:
@@ -66,6 +71,13 @@ class BacktestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Example(self, request, context):
+        """The strategy template served to AI chats: it passes Validate and runs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BacktestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -78,6 +90,11 @@ def add_BacktestServiceServicer_to_server(servicer, server):
                     servicer.Validate,
                     request_deserializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ValidateRequest.FromString,
                     response_serializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ValidateResponse.SerializeToString,
+            ),
+            'Example': grpc.unary_unary_rpc_method_handler(
+                    servicer.Example,
+                    request_deserializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ExampleRequest.FromString,
+                    response_serializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ExampleResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -136,6 +153,33 @@ class BacktestService:
             '/botmoon.backtest.v1.BacktestService/Validate',
             botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ValidateRequest.SerializeToString,
             botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ValidateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Example(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/botmoon.backtest.v1.BacktestService/Example',
+            botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ExampleRequest.SerializeToString,
+            botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ExampleResponse.FromString,
             options,
             channel_credentials,
             insecure,

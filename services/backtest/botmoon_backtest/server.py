@@ -1,0 +1,25 @@
+"""Wires the backtest service together and serves it."""
+
+import grpc
+
+from botmoon.backtest.v1 import backtest_pb2, backtest_pb2_grpc
+from botmoon.marketdata.v1 import marketdata_pb2_grpc
+from botmoon.sandbox.v1 import sandbox_pb2_grpc
+from botmoon_backtest.servicer import BacktestServicer
+from botmoon_backtest.settings import BacktestSettings
+from botmoon_common.grpc_server import GRPC_OPTIONS, GrpcService, serve
+
+
+async def run(settings: BacktestSettings) -> None:
+    sandbox = grpc.aio.insecure_channel(settings.sandbox_addr, options=GRPC_OPTIONS)
+    marketdata = grpc.aio.insecure_channel(settings.marketdata_addr, options=GRPC_OPTIONS)
+    servicer = BacktestServicer(settings, sandbox_pb2_grpc.SandboxServiceStub(sandbox),
+                                marketdata_pb2_grpc.MarketDataServiceStub(marketdata))
+    service = GrpcService(servicer, backtest_pb2_grpc.add_BacktestServiceServicer_to_server,
+                          backtest_pb2.DESCRIPTOR.services_by_name["BacktestService"].full_name)
+
+    async def close() -> None:
+        await sandbox.close()
+        await marketdata.close()
+
+    await serve([service], f"{settings.host}:{settings.port}", on_stop=close)

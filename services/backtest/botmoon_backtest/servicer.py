@@ -1,0 +1,85 @@
+"""BacktestService over gRPC: translation and errors to status codes."""
+
+import json
+import socket
+
+import grpc
+
+from botmoon.backtest.v1 import backtest_pb2, backtest_pb2_grpc
+from botmoon.sandbox.v1 import sandbox_pb2, sandbox_pb2_grpc
+from botmoon_backtest.adapters.marketdata import fetch_candles
+from botmoon_backtest.adapters.strategy_session import StrategySession
+from botmoon_backtest.backtest import BacktestRequest, run_backtest
+from botmoon_backtest.config import ConfigError, parse_config
+from botmoon_backtest.domain.interface import check_interface
+from botmoon_backtest.settings import BacktestSettings
+from botmoon_backtest.templates import EXAMPLE_PARAMS, example_code
+from botmoon_common import request_id
+
+# Errors of market data that are about the request, passed on with the field they concern.
+_FIELD_ERRORS = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.OUT_OF_RANGE}
+
+
+class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
+    def __init__(self, settings: BacktestSettings, sandbox: sandbox_pb2_grpc.SandboxServiceStub, marketdata):
+        self._s = settings
+        self._sandbox = sandbox
+        self._marketdata = marketdata
+        self.node = socket.gethostname()
+
+    async def Run(self, request, context):
+        try:
+            raw = json.loads(request.config_json or "{}")
+            params = json.loads(request.params_json or "{}")
+        except json.JSONDecodeError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"backtest_config: not JSON ({exc})")
+        if not isinstance(raw, dict) or not isinstance(params, dict):
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "backtest_config and strategy_params: objects")
+        try:
+            config, settings = parse_config(raw, self._s.max_candles)
+        except ConfigError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"backtest_config.{exc}")
+        try:
+            data = await fetch_candles(
+                self._marketdata, exchange=config["exchange"], symbol=config["symbol"],
+                symbol_type=config["symbol_type"], timeframe=config["timeframe"], limit=config["limit"],
+                start_ms=config.get("start") or 0, end_ms=config.get("end") or 0, timeout_s=self._s.call_timeout_s)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in _FIELD_ERRORS:
+                await context.abort(exc.code(), f"backtest_config.{_field_of(exc.details())}: {exc.details()}")
+            raise
+        backtest = BacktestRequest(code=request.code, params=params, settings=settings, config=config,
+                                   max_points=config["max_points"], check_lookahead=bool(config["check_lookahead"]),
+                                   risk_free_rate=self._s.risk_free_rate)
+        session = StrategySession(self._sandbox, self._s.call_timeout_s)
+        try:
+            document = await run_backtest(backtest, data, session)
+        finally:
+            await session.close()
+        document["node"] = self.node
+        document["request_id"] = request_id.get()
+        return backtest_pb2.RunResponse(success=document["success"], result_json=json.dumps(document),
+                                        node=self.node)
+
+    async def Validate(self, request, context):
+        reply = await self._sandbox.Validate(sandbox_pb2.ValidateRequest(code=request.code),
+                                             timeout=self._s.call_timeout_s, metadata=request_id.outgoing_metadata())
+        errors, warnings = list(reply.errors), list(reply.warnings)
+        for p in check_interface(request.code):
+            severity = sandbox_pb2.SEVERITY_ERROR if p.error else sandbox_pb2.SEVERITY_WARNING
+            problem = sandbox_pb2.Problem(line=p.line, column=p.column, rule=p.rule, message=p.message,
+                                          severity=severity)
+            (errors if p.error else warnings).append(problem)
+        return backtest_pb2.ValidateResponse(valid=not errors, errors=errors, warnings=warnings)
+
+    async def Example(self, request, context):
+        return backtest_pb2.ExampleResponse(code=example_code(), params_json=json.dumps(EXAMPLE_PARAMS))
+
+
+def _field_of(details: str) -> str:
+    """Which backtest_config field a market data error is about."""
+    lowered = details.lower()
+    for name in ("timeframe", "exchange", "market type", "limit", "start", "end"):
+        if f"unknown {name}" in lowered or lowered.startswith(name):
+            return {"market type": "symbol_type", "start": "start", "end": "end"}.get(name, name)
+    return "symbol"

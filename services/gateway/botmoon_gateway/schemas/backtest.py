@@ -1,0 +1,71 @@
+"""Bodies of the /api/backtest endpoints, as in the API contract, with the engine's settings."""
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+
+from botmoon_gateway.schemas.ai import Validation
+
+Timeframe = Literal["1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d"]
+Direction = Literal["long", "short"]
+
+
+class BacktestConfig(BaseModel):
+    """backtest_config: every field has the documented default (docs/backtest-semantics.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    exchange: Literal["binance", "okx"] = "binance"
+    symbol: StrictStr = Field("BTC/USDT:USDT", min_length=3, max_length=40)
+    timeframe: Timeframe = "1h"
+    symbol_type: Literal["CRYPTO_FUTURE", "CRYPTO_SPOT"] = "CRYPTO_FUTURE"
+    initial_capital: float = Field(10_000.0, gt=0, le=1e12)
+    commission_rate: float = Field(0.0005, ge=0, le=0.1)
+    limit: int = Field(500, ge=10, le=1_000_000, description="number of newest candles (ignored with start/end)")
+    start: dt.datetime | None = Field(None, description="first candle time (UTC) of a range")
+    end: dt.datetime | None = Field(None, description="last candle time (UTC) of a range")
+    enabled_directions: list[Direction] = Field(default_factory=lambda: ["long", "short"], min_length=1)
+    max_leverage: float = Field(10.0, ge=1, le=125)
+    entry_timing: Literal["signal_price", "next_open"] = "signal_price"
+    opposite_signal: Literal["reverse", "close_only", "ignore"] = "reverse"
+    both_hit: Literal["sl", "tp"] = "sl"
+    max_points: int = Field(2000, ge=10, le=1_000_000, description="equity curve points (extremes kept)")
+    check_lookahead: bool = Field(False, description="re-run on truncated data and flag changed signals")
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end, info):
+        start = info.data.get("start")
+        if end is not None and start is not None and end <= start:
+            raise ValueError("must be after start")
+        return end
+
+
+class RunBody(BaseModel):
+    code: StrictStr
+    backtest_config: BacktestConfig = Field(default_factory=BacktestConfig)
+    strategy_params: dict[str, Any] = Field(default_factory=dict)
+
+
+class QuickBody(BaseModel):
+    code: StrictStr
+    symbol: StrictStr = "BTC/USDT:USDT"
+    timeframe: Timeframe = "1h"
+    exchange: Literal["binance", "okx"] = "binance"
+
+
+class StrategyValidateBody(BaseModel):
+    code: StrictStr
+
+
+class StrategyValidateResponse(BaseModel):
+    success: bool
+    validation: Validation
+
+
+class ExampleResponse(BaseModel):
+    success: bool
+    code: str
+    strategy_params: dict[str, Any]
+    backtest_config: BacktestConfig
