@@ -11,3 +11,4 @@ build sandbox-runner services/sandbox/runner/Dockerfile runner
 build sandbox services/sandbox/Dockerfile sandbox
 build gateway services/gateway/Dockerfile gateway
 build marketdata services/marketdata/Dockerfile marketdata
+build backtest services/backtest/Dockerfile backtest

@@ -10,8 +10,9 @@ declare -A images=(
   [sandbox]="services/sandbox"
   [gateway]="services/gateway"
   [marketdata]="services/marketdata"
+  [backtest]="services/backtest"
 )
-local_pkgs=(libs/botmoon-proto libs/botmoon-common services/sandbox/runner services/sandbox services/gateway services/marketdata)
+local_pkgs=(libs/botmoon-proto libs/botmoon-common services/sandbox/runner services/sandbox services/gateway services/marketdata services/backtest)
 mkdir -p "$out/cache"
 # Our own packages first, so dependency resolution finds them as wheels.
 "$pip" wheel -q --no-deps --no-build-isolation -w "$out/own-all" "${local_pkgs[@]}"

@@ -82,8 +82,8 @@ def test_validate_template_and_interface_problems(api, template):
     assert bare_result["valid"] is True
     assert [w["rule"] for w in bare_result["warnings"]] == ["missing-method", "missing-method"]
     no_params = bare.replace("class S:\n", "class S:\n    def __init__(self):\n        pass\n\n")
-    assert "init-params" in {w["rule"] for w in
-                             api.post("/api/backtest/validate", json={"code": no_params}).json()["validation"]["warnings"]}
+    no_params_result = api.post("/api/backtest/validate", json={"code": no_params}).json()["validation"]
+    assert "init-params" in {w["rule"] for w in no_params_result["warnings"]}
     two = bare + "\nclass T(S):\n    def generate_signals(self, data):\n        return []\n"
     errors = api.post("/api/backtest/validate", json={"code": two}).json()["validation"]["errors"]
     assert errors[0]["rule"] == "several-strategies" and "S, T" in errors[0]["message"] and errors[0]["line"] == 5

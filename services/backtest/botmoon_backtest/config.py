@@ -19,12 +19,12 @@ class ConfigError(ValueError):
     """A backtest_config value is not acceptable: `field: reason`."""
 
 
-def parse_config(raw: dict, max_candles: int) -> tuple[dict, SimulationSettings]:
-    """The full config (defaults filled in) and the simulation settings it implies."""
+def parse_config(raw: dict, max_candles: int, **defaults) -> tuple[dict, SimulationSettings]:
+    """The full config (`defaults`, then DEFAULTS filled in) and the simulation settings it implies."""
     unknown = set(raw) - set(DEFAULTS) - {"start", "end"}
     if unknown:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown field (known: {', '.join(sorted(DEFAULTS))}, start, end)")
-    config = {**DEFAULTS, **raw}
+    config = {**DEFAULTS, **defaults, **raw}
     _one_of(config, "exchange", EXCHANGES)
     _one_of(config, "timeframe", TIMEFRAMES)
     _one_of(config, "symbol_type", SYMBOL_TYPES)

@@ -36,7 +36,8 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         if not isinstance(raw, dict) or not isinstance(params, dict):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "backtest_config and strategy_params: objects")
         try:
-            config, settings = parse_config(raw, self._s.max_candles)
+            config, settings = parse_config(raw, self._s.max_candles, max_leverage=self._s.max_leverage,
+                                            max_points=self._s.default_max_points)
         except ConfigError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"backtest_config.{exc}")
         try:

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/backtest", tags=["backtest"])
 
 async def _run(body: RunBody, settings, db, backends) -> dict:
     check_code_size(body.code, settings)
-    config = body.backtest_config.model_dump(mode="json", exclude_none=True)
+    config = body.backtest_config.model_dump(mode="json", exclude_unset=True)
     reply = await backends.backtest.Run(
         backtest_pb2.RunRequest(code=body.code, config_json=json.dumps(config),
                                 params_json=json.dumps(body.strategy_params)),
@@ -32,7 +32,8 @@ async def _run(body: RunBody, settings, db, backends) -> dict:
     )
     result = json.loads(reply.result_json)
     row = Backtest(id=new_id("bt"), success=reply.success, code_hash=code_hash(body.code),
-                   symbol=result.get("config", {}).get("symbol", config["symbol"]), timeframe=config["timeframe"],
+                   symbol=result.get("config", {}).get("symbol", body.backtest_config.symbol),
+                   timeframe=body.backtest_config.timeframe,
                    result=result)
     await asyncio.to_thread(db.add, row)
     return {"backtest_id": row.id, **result}
