@@ -14,6 +14,7 @@ declare -A images=(
 )
 local_pkgs=(libs/botmoon-proto libs/botmoon-common services/sandbox/runner services/sandbox services/gateway services/marketdata services/backtest)
 mkdir -p "$out/cache"
+rm -rf "$out/own-all" "$out"/cache/botmoon_*.whl
 # Our own packages first, so dependency resolution finds them as wheels.
 "$pip" wheel -q --no-deps --no-build-isolation -w "$out/own-all" "${local_pkgs[@]}"
 for image in "${!images[@]}"; do
@@ -23,6 +24,6 @@ for image in "${!images[@]}"; do
         --find-links "$out/cache" -w "$dir/deps" "${images[$image]}")
   # Offline from the cache when it has everything; otherwise fetch what is missing.
   "$pip" "${args[@]}" --no-index 2>/dev/null || "$pip" "${args[@]}"
-  cp -n "$dir"/deps/*.whl "$out/cache/" 2>/dev/null || true
   mv "$dir"/deps/botmoon_*.whl "$dir/own/"
+  cp -n "$dir"/deps/*.whl "$out/cache/" 2>/dev/null || true
 done

@@ -95,6 +95,7 @@ class Executor:
             return
         async with self._admission():
             box = await self._pool.acquire()
+            box.stream.limit = self._s.max_session_reply_bytes  # strategy calls return data (signals), not logs
             deadline = time.monotonic() + self._s.session_time_s
             try:
                 call: SessionCall | None = first

@@ -24,6 +24,7 @@ class SandboxSettings(ServiceSettings):
     nofile: int = Field(64, ge=16)
     fsize_mb: int = Field(16, ge=1)
     max_code_bytes: int = Field(256 * 1024, ge=1024)
+    max_session_reply_bytes: int = Field(64 << 20, ge=1 << 20, description="largest reply of a strategy call")
 
     pool_size: int = Field(2, ge=0)
     pool_name: str = Field("default", pattern=r"^[a-zA-Z0-9_.-]+$")

@@ -14,7 +14,7 @@ class AttachStream:
         self._sock = sock
         self._conn: socket.socket = getattr(sock, "_sock", sock)
         self._pending = bytearray()
-        self._max = max_bytes
+        self.limit = max_bytes
         self.stdout = bytearray()
         self.stderr = bytearray()
         self.overflow = False
@@ -50,7 +50,7 @@ class AttachStream:
             if len(self._pending) < end:
                 break
             target = self.stdout if stream == STDOUT else self.stderr
-            room = self._max - len(target)
+            room = self.limit - len(target)
             if size > room:
                 self.overflow = True
             target += self._pending[_FRAME_HEADER.size:_FRAME_HEADER.size + max(0, min(size, room))]
