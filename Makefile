@@ -32,11 +32,22 @@ lint: venv ## ruff
 base-image: ## the base image: python:3.11-slim, or one built here from Debian's packages
 	@scripts/base-image.sh
 
-wheels: venv ## wheels for the images, built on the host
-	scripts/wheels.sh
+SOURCES := $(shell find libs services -type f \( -name '*.py' -o -name '*.toml' -o -name '*.txt' -o -name '*.gz' \) \
+             -not -path '*/tests/*' 2>/dev/null) requirements/constraints.txt
+DOCKERFILES := $(shell find services -name Dockerfile)
 
-images: wheels ## build every image (cached)
-	scripts/images.sh
+build/wheels/.stamp: $(SOURCES) scripts/wheels.sh | venv
+	scripts/wheels.sh && touch $@
+
+build/images.stamp: build/wheels/.stamp $(DOCKERFILES) scripts/images.sh
+	scripts/images.sh && touch $@
+
+wheels: build/wheels/.stamp ## wheels for the images, built on the host
+
+images: venv ## build every image (skipped when nothing changed; Docker's cache otherwise)
+	@for image in sandbox-runner sandbox gateway marketdata backtest; do \
+	  docker image inspect botmoon/$$image:latest >/dev/null 2>&1 || rm -f build/images.stamp; done
+	@$(MAKE) --no-print-directory build/images.stamp
 
 up: images ## start the stack on :37674 and wait until it is healthy
 	$(COMPOSE) -p $(PROJECT) -f $(COMPOSE_FILE) up -d --remove-orphans
@@ -54,6 +65,7 @@ test: venv proto-check lint images ## stubs fresh, lint, then the whole suite
 	$(BIN)/pytest
 
 bench: venv images ## benchmarks; figures go to docs/benchmarks.md
+	$(BIN)/pip install -q -c requirements/constraints.txt -r requirements/bench.txt
 	$(BIN)/python -m bench
 
 clean: down ## remove build outputs and the venv

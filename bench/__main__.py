@@ -2,9 +2,10 @@
 
 import sys
 
-from bench import marketdata_candles, sandbox_execute
+from bench import backtest_e2e, marketdata_candles, sandbox_execute
 
-SUITES = {"sandbox": sandbox_execute.run, "marketdata": marketdata_candles.run}
+SUITES = {"sandbox": sandbox_execute.run, "marketdata": marketdata_candles.run,
+          "backtest": backtest_e2e.run}
 
 
 def main(argv: list[str]) -> None:

@@ -1,6 +1,8 @@
-"""The aio gRPC server every service runs: health, reflection, request ids, graceful shutdown."""
+"""The aio gRPC server every service runs: health, reflection, request ids, metrics, graceful shutdown."""
 
 import asyncio
+import contextlib
+import inspect
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterable
@@ -9,7 +11,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from botmoon_common import request_id
+from botmoon_common import metrics, request_id
 
 log = logging.getLogger(__name__)
 
@@ -20,29 +22,62 @@ GRPC_OPTIONS = [
 ]
 
 
+def _wrap(handler: grpc.RpcMethodHandler, scope) -> grpc.RpcMethodHandler:
+    """The same handler (any of the four kinds) run inside `scope(context)`, an async context manager
+    that stays open until the last streamed response is sent."""
+    if handler.unary_unary:
+        inner, factory = handler.unary_unary, grpc.unary_unary_rpc_method_handler
+    elif handler.unary_stream:
+        inner, factory = handler.unary_stream, grpc.unary_stream_rpc_method_handler
+    elif handler.stream_unary:
+        inner, factory = handler.stream_unary, grpc.stream_unary_rpc_method_handler
+    else:
+        inner, factory = handler.stream_stream, grpc.stream_stream_rpc_method_handler
+
+    if inspect.isasyncgenfunction(inner):
+        async def wrapped(request, context):
+            async with scope(context):
+                async for response in inner(request, context):
+                    yield response
+    else:
+        async def wrapped(request, context):
+            async with scope(context):
+                return await inner(request, context)
+
+    return factory(wrapped, request_deserializer=handler.request_deserializer,
+                   response_serializer=handler.response_serializer)
+
+
 class RequestIdInterceptor(grpc.aio.ServerInterceptor):
-    """Puts the caller's x-request-id (or a new one) in the context of the handler."""
+    """Puts the caller's x-request-id (or a new one) in the context of the handler, streams included."""
 
     async def intercept_service(self, continuation, handler_call_details):
         handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
             return handler
         incoming = dict(handler_call_details.invocation_metadata or ())
         rid = incoming.get(request_id.METADATA_KEY) or request_id.new()
-        inner = handler.unary_unary
 
-        async def with_request_id(request, context):
+        @contextlib.asynccontextmanager
+        async def with_request_id(_context):
             token = request_id.set(rid)
             try:
-                return await inner(request, context)
+                yield
             finally:
                 request_id.reset(token)
 
-        return grpc.unary_unary_rpc_method_handler(
-            with_request_id,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+        return _wrap(handler, with_request_id)
+
+
+class MetricsInterceptor(grpc.aio.ServerInterceptor):
+    """Requests, errors and latency of every RPC (botmoon_common.metrics)."""
+
+    async def intercept_service(self, continuation, handler_call_details):
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        method = handler_call_details.method
+        return _wrap(handler, lambda context: metrics.observe_rpc(method, context))
 
 
 class GrpcService:
@@ -61,10 +96,20 @@ async def serve(
     on_stop: Callable[[], Awaitable[None]] | None = None,
     grace_seconds: float = 5.0,
     retry_seconds: float = 5.0,
+    metrics_port: int = 0,
+    max_connection_age_s: float = 0,
+    max_connection_age_grace_s: float = 0,
 ) -> None:
-    """Serves until SIGTERM/SIGINT. Health says NOT_SERVING until `ready()` returns True."""
+    """Serves until SIGTERM/SIGINT. Health says NOT_SERVING until `ready()` returns True.
+    With a `metrics_port`, Prometheus metrics are served on it (botmoon_common.metrics).
+    With a `max_connection_age_s`, clients are asked to reconnect after that long (calls in flight get
+    the grace period), so round-robin clients re-resolve DNS and find replicas added since."""
     services = list(services)
-    server = grpc.aio.server(interceptors=[RequestIdInterceptor()], options=GRPC_OPTIONS)
+    options = list(GRPC_OPTIONS)
+    if max_connection_age_s:
+        options += [("grpc.max_connection_age_ms", int(max_connection_age_s * 1000)),
+                    ("grpc.max_connection_age_grace_ms", int(max_connection_age_grace_s * 1000))]
+    server = grpc.aio.server(interceptors=[RequestIdInterceptor(), MetricsInterceptor()], options=options)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     for svc in services:
@@ -77,6 +122,7 @@ async def serve(
     port = server.add_insecure_port(address)
     if port == 0:
         raise RuntimeError(f"cannot listen on {address}")
+    metrics.serve_http(metrics_port, address.rpartition(":")[0] or "0.0.0.0")
     await _set_health(health_servicer, names, health_pb2.HealthCheckResponse.NOT_SERVING)
     await server.start()
     log.info("grpc server listening", extra={"address": address, "services": names})

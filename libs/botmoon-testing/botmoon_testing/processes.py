@@ -93,7 +93,11 @@ class Sandbox:
         self.address = f"127.0.0.1:{self.port}"
         self.pool_name = pool_name
         self.pool_size = int(settings.get("pool_size", 1))
-        env = {"SANDBOX_PORT": str(self.port), "SANDBOX_HOST": "127.0.0.1", "SANDBOX_POOL_NAME": pool_name,
+        self.metrics_port = free_port()
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        env = {"SANDBOX_PORT": str(self.port), "SANDBOX_HOST": "127.0.0.1",
+               "SANDBOX_METRICS_PORT": str(self.metrics_port),
+               "SANDBOX_POOL_NAME": pool_name,
                **{f"SANDBOX_{k.upper()}": str(v) for k, v in settings.items()}}
         self.process = ServiceProcess("botmoon_sandbox", env)
 
@@ -112,7 +116,11 @@ class MarketData:
     def __init__(self, store_path: str, **settings):
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
-        env = {"MARKETDATA_PORT": str(self.port), "MARKETDATA_HOST": "127.0.0.1", "MARKETDATA_STORE_PATH": store_path,
+        self.metrics_port = free_port()
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        env = {"MARKETDATA_PORT": str(self.port), "MARKETDATA_HOST": "127.0.0.1",
+               "MARKETDATA_METRICS_PORT": str(self.metrics_port),
+               "MARKETDATA_STORE_PATH": store_path,
                "MARKETDATA_EXCHANGE_ACCESS": "false",
                **{f"MARKETDATA_{k.upper()}": str(v) for k, v in settings.items()}}
         self.process = ServiceProcess("botmoon_marketdata", env)
@@ -132,7 +140,11 @@ class BacktestNode:
     def __init__(self, sandbox_addr: str, marketdata_addr: str, **settings):
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
-        env = {"BACKTEST_PORT": str(self.port), "BACKTEST_HOST": "127.0.0.1", "SANDBOX_ADDR": sandbox_addr,
+        self.metrics_port = free_port()
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        env = {"BACKTEST_PORT": str(self.port), "BACKTEST_HOST": "127.0.0.1",
+               "BACKTEST_METRICS_PORT": str(self.metrics_port),
+               "SANDBOX_ADDR": sandbox_addr,
                "MARKETDATA_ADDR": marketdata_addr, **{f"BACKTEST_{k.upper()}": str(v) for k, v in settings.items()}}
         self.process = ServiceProcess("botmoon_backtest", env)
 

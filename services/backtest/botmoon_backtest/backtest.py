@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from botmoon_backtest.adapters.marketdata import CandleSet
-from botmoon_backtest.adapters.strategy_session import StrategyFailed, StrategySession
 from botmoon_backtest.domain.curve import equity_curve_points
 from botmoon_backtest.domain.lookahead import compare_signals, lookahead_cuts
 from botmoon_backtest.domain.metrics import compute_metrics
 from botmoon_backtest.domain.model import SIDE_NAMES, Levels, SimulationSettings
 from botmoon_backtest.domain.signals import SignalFormatError, normalize_signals
 from botmoon_backtest.domain.simulation import entry_prices, risk_position_sizer, simulate
+from botmoon_common.strategy_session import StrategyFailed, StrategySession
 
 log = logging.getLogger(__name__)
 

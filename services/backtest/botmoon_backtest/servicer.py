@@ -7,14 +7,15 @@ import grpc
 
 from botmoon.backtest.v1 import backtest_pb2, backtest_pb2_grpc
 from botmoon.sandbox.v1 import sandbox_pb2, sandbox_pb2_grpc
+from botmoon_backtest import metrics
 from botmoon_backtest.adapters.marketdata import fetch_candles
-from botmoon_backtest.adapters.strategy_session import StrategySession
 from botmoon_backtest.backtest import BacktestRequest, run_backtest
 from botmoon_backtest.config import ConfigError, parse_config
 from botmoon_backtest.domain.interface import check_interface
 from botmoon_backtest.settings import BacktestSettings
 from botmoon_backtest.templates import EXAMPLE_PARAMS, example_code
 from botmoon_common import request_id
+from botmoon_common.strategy_session import StrategySession
 
 # Errors of market data that are about the request, passed on with the field they concern.
 _FIELD_ERRORS = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.OUT_OF_RANGE}
@@ -27,6 +28,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         self._marketdata = marketdata
         self.node = socket.gethostname()
 
+    @metrics.observe_backtest
     async def Run(self, request, context):
         try:
             raw = json.loads(request.config_json or "{}")

@@ -8,11 +8,13 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from botmoon_gateway import errors
-from botmoon_gateway.api.routes import ai, backtest, health, marketdata
+from botmoon_gateway.api.routes import ai, backtest, console, health, marketdata, metrics, strategies, webhooks
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.db import Database
-from botmoon_gateway.middleware import RequestContext
+from botmoon_gateway.live.runner import LiveRunner
+from botmoon_gateway.middleware import ApiKeys, RequestContext
 from botmoon_gateway.settings import GatewaySettings
+from botmoon_gateway.webhooks import Deliverer, DeliveryPolicy, UrlGuard
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -26,7 +28,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             {"sandbox": settings.sandbox_addr, "marketdata": settings.marketdata_addr,
              "backtest": settings.backtest_addr},
             settings.grpc_timeout_s, settings.health_timeout_s)
+        app.state.deliverer = Deliverer(
+            app.state.db, UrlGuard(settings.webhook_allow),
+            DeliveryPolicy(settings.webhook_timeout_s, settings.webhook_max_attempts, settings.webhook_backoff_s,
+                           settings.webhook_backoff_max_s))
+        app.state.live = LiveRunner(app.state.db, app.state.backends, app.state.deliverer, settings)
+        await app.state.live.start()
         yield
+        await app.state.live.close()
+        await app.state.deliverer.close()
         await app.state.backends.close()
         app.state.db.dispose()
 
@@ -39,12 +49,17 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(ApiKeys, keys=settings.api_key_list)  # inside RequestContext: 401s get an id
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     errors.install(app, settings.retry_after_s)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(ai.router)
     app.include_router(marketdata.router)
     app.include_router(backtest.router)
+    app.include_router(strategies.router)
+    app.include_router(console.router)
+    app.include_router(webhooks.router)
 
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
 

@@ -49,4 +49,5 @@ async def run(settings: MarketDataSettings) -> None:
         await service.exchanges.close()
         service.store.close()
 
-    await serve([grpc_service(service)], f"{settings.host}:{settings.port}", ready=ready, on_stop=stop)
+    await serve([grpc_service(service)], f"{settings.host}:{settings.port}", metrics_port=settings.metrics_port,
+                ready=ready, on_stop=stop)

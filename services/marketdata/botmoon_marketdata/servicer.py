@@ -7,6 +7,7 @@ import numpy as np
 
 from botmoon.common.v1 import candles_pb2
 from botmoon.marketdata.v1 import marketdata_pb2, marketdata_pb2_grpc
+from botmoon_marketdata import metrics
 from botmoon_marketdata.domain import symbols, timeframes
 from botmoon_marketdata.domain.candles import Candles, Source
 from botmoon_marketdata.domain.errors import (
@@ -126,6 +127,7 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
             answer = await self._service.get_candles(query)
         except MarketDataError as exc:
             await self._abort(context, exc)
+        metrics.CANDLES_SERVED.labels(answer.source.value).inc(len(answer.candles))
         return _answer_to_proto(answer)
 
     async def StreamCandles(self, request, context):
@@ -141,5 +143,6 @@ class MarketDataServicer(marketdata_pb2_grpc.MarketDataServiceServicer):
                     market_type=_MARKET[instrument.market_type], timeframe=tf, source=_SOURCE[answer.source])
                 candles_to_proto(answer.candles, update.candles)
                 await context.write(update)
+                metrics.CANDLES_SERVED.labels(answer.source.value).inc(len(answer.candles))
         except MarketDataError as exc:
             await self._abort(context, exc)

@@ -10,6 +10,7 @@ class MarketDataSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MARKETDATA_", extra="ignore")
 
     port: int = 50052
+    metrics_port: int = Field(9102, ge=0, le=65535, description="Prometheus /metrics; 0 disables")
     store_path: str = Field("./data/marketdata.sqlite", description="the SQLite store; created on first start")
     load_bundled: bool = Field(True, description="load the bundled candles into the store at start (once)")
     exchange_access: bool = Field(True, description="false: never call an exchange, answer from the store")

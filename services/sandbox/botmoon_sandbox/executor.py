@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from botmoon_runner import protocol
+from botmoon_sandbox import metrics
 from botmoon_sandbox.adapters.docker_engine import DockerEngine, RawRun
 from botmoon_sandbox.adapters.pool import ContainerPool
 from botmoon_sandbox.domain import validation
-from botmoon_sandbox.domain.outcome import Limits, Outcome, Status, judge, session_step
+from botmoon_sandbox.domain.outcome import SIGKILL_EXIT, Limits, Outcome, Status, judge, session_step
 from botmoon_sandbox.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
@@ -115,8 +116,26 @@ class Executor:
     def _judge(self, raw: RawRun, session: bool = False) -> Outcome:
         diagnostics = raw.diagnostics.decode("utf-8", "replace")[: self._s.max_output_bytes]
         if session and raw.reply is not None:
-            return session_step(raw.reply, diagnostics)
-        return judge(
-            raw.reply, limits=self.limits, elapsed_s=raw.elapsed_s, timed_out=raw.timed_out,
-            flooded=raw.flooded, oom_killed=raw.oom_killed, exit_code=raw.exit_code, diagnostics=diagnostics,
-        )
+            outcome = session_step(raw.reply, diagnostics)
+        else:
+            outcome = judge(
+                raw.reply, limits=self.limits, elapsed_s=raw.elapsed_s, timed_out=raw.timed_out,
+                flooded=raw.flooded, oom_killed=raw.oom_killed, exit_code=raw.exit_code, diagnostics=diagnostics,
+            )
+        metrics.EXECUTIONS.labels(outcome.status.value).inc()
+        if reason := _kill_reason(outcome, raw):
+            metrics.KILLS.labels(reason).inc()
+        return outcome
+
+
+def _kill_reason(outcome: Outcome, raw: RawRun) -> str | None:
+    """The limit that ended a run, as a metric label (in the order `judge` decides)."""
+    if outcome.status is Status.TIMEOUT:
+        return "timeout"
+    if outcome.status is not Status.KILLED:
+        return None
+    if raw.oom_killed:
+        return "memory"
+    if raw.flooded:
+        return "output"
+    return "signal" if raw.exit_code == SIGKILL_EXIT else "pids"

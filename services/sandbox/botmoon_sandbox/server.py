@@ -5,6 +5,7 @@ import logging
 
 from botmoon.sandbox.v1 import sandbox_pb2, sandbox_pb2_grpc
 from botmoon_common.grpc_server import GrpcService, serve
+from botmoon_sandbox import metrics
 from botmoon_sandbox.adapters.docker_engine import DockerEngine
 from botmoon_sandbox.adapters.pool import ContainerPool
 from botmoon_sandbox.executor import Executor
@@ -20,6 +21,7 @@ async def run(settings: SandboxSettings) -> None:
     pool = ContainerPool(engine, settings.pool_size, settings.idle_ttl_s, settings.start_timeout_s,
                          settings.reap_interval_s, settings.stream_bytes)
     executor = Executor(settings, engine, pool)
+    metrics.POOL_IDLE.set_function(lambda: pool.idle_count)
 
     async def ready() -> bool:
         if not await asyncio.to_thread(engine.ping):
@@ -40,4 +42,5 @@ async def run(settings: SandboxSettings) -> None:
         sandbox_pb2_grpc.add_SandboxServiceServicer_to_server,
         sandbox_pb2.DESCRIPTOR.services_by_name["SandboxService"].full_name,
     )
-    await serve([service], f"{settings.host}:{settings.port}", ready=ready, on_stop=pool.close)
+    await serve([service], f"{settings.host}:{settings.port}", metrics_port=settings.metrics_port,
+                ready=ready, on_stop=pool.close)

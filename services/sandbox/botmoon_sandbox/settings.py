@@ -10,6 +10,7 @@ class SandboxSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SANDBOX_", extra="ignore")
 
     port: int = 50051
+    metrics_port: int = Field(9101, ge=0, le=65535, description="Prometheus /metrics; 0 disables")
     runner_image: str = "botmoon/sandbox-runner:latest"
     runtime: str | None = Field(None, description="container runtime, e.g. runsc; engine default when unset")
     user: str = "65534:65534"

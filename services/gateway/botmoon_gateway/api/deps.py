@@ -7,7 +7,9 @@ from fastapi import Depends, Request
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.db import Database
 from botmoon_gateway.errors import FieldError
+from botmoon_gateway.live.runner import LiveRunner
 from botmoon_gateway.settings import GatewaySettings
+from botmoon_gateway.webhooks import Deliverer
 
 
 def _settings(request: Request) -> GatewaySettings:
@@ -33,3 +35,15 @@ def check_code_size(code: str, settings: GatewaySettings) -> None:
         raise FieldError("code", f"is {size} bytes; the limit is {settings.max_code_bytes}", status_code=413)
     if not code.strip():
         raise FieldError("code", "is empty")
+
+
+def _deliverer(request: Request) -> Deliverer:
+    return request.app.state.deliverer
+
+
+def _live(request: Request) -> LiveRunner:
+    return request.app.state.live
+
+
+DelivererDep = Annotated[Deliverer, Depends(_deliverer)]
+LiveDep = Annotated[LiveRunner, Depends(_live)]

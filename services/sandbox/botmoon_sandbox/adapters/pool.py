@@ -4,6 +4,7 @@ import asyncio
 import logging
 import time
 
+from botmoon_sandbox import metrics
 from botmoon_sandbox.adapters.docker_engine import DockerEngine, EngineError, SandboxContainer
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ class ContainerPool:
 
     async def _start_ready(self) -> SandboxContainer:
         box = await asyncio.to_thread(self._engine.start, self._stream_bytes)
+        metrics.CONTAINER_STARTS.inc()
         if not await asyncio.to_thread(self._engine.wait_ready, box, self._start_timeout_s):
             self.discard(box)
             raise EngineError("a sandbox container did not become ready")

@@ -1,10 +1,9 @@
-"""A strategy loaded in a sandbox container for one backtest, called through a gRPC stream."""
+"""A strategy loaded in a sandbox container (a backtest, a live run), called through the Session stream."""
 
 import asyncio
 import json
 
 import grpc
-import numpy as np
 
 from botmoon.sandbox.v1 import sandbox_pb2, sandbox_pb2_grpc
 from botmoon_common import request_id
@@ -56,7 +55,10 @@ class StrategySession:
         """Loads the strategy class with its params: {class, has_levels, has_size}."""
         return await self._ask("load", {"code": code, "params": params})
 
-    async def send_candles(self, time_ms: np.ndarray, columns: list[np.ndarray]) -> None:
+    async def send_candles(self, time_ms, columns: list) -> None:
+        """Open times (ms) and the open, high, low, close, volume columns, as arrays or sequences."""
+        import numpy as np  # only the callers that send candles need numpy
+
         payload = np.ascontiguousarray(time_ms, dtype="<i8").tobytes() + b"".join(
             np.ascontiguousarray(c, dtype="<f8").tobytes() for c in columns)
         await self._ask("candles", {"rows": len(time_ms)}, payload)

@@ -1,0 +1,1 @@
+"""Botmoon backtest engine: simulation, metrics and signal normalisation, pure and fast."""

@@ -1,0 +1,147 @@
+"""Bodies of the strategy management and console endpoints, as in the API contract."""
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field, StrictBool, StrictStr
+
+
+class StartBody(BaseModel):
+    """The contract's optional start body; what is given replaces the stored configuration."""
+
+    symbols: list[StrictStr] | None = Field(None, description="BTCUSDT_BINANCE or BTC/USDT:USDT spellings")
+    price_source: StrictStr | None = Field(None, description="ccxt (the market data service)")
+    timeframe: StrictStr | None = Field(None, max_length=8)
+    interval_seconds: float | None = Field(None, description="how often to look for a newly closed candle")
+    webhook_endpoint_ids: list[int] | None = None
+    exchange: StrictStr | None = Field(None, max_length=16, description="binance or okx; default from the symbol")
+
+
+class ConfigBody(StartBody):
+    params: dict[str, Any] | None = Field(None, description="passed to the strategy's __init__")
+    enabled: StrictBool | None = None
+    name: StrictStr | None = Field(None, min_length=1, max_length=200)
+
+
+class StrategyConfig(BaseModel):
+    symbols: list[str]
+    price_source: str
+    exchange: str
+    timeframe: str
+    interval_seconds: float
+    webhook_endpoint_ids: list[int]
+
+
+class Counters(BaseModel):
+    runs: int
+    signals: int
+    errors: int
+    consecutive_failures: int
+
+
+class StrategyOut(BaseModel):
+    id: str
+    name: str
+    algorithm_id: str
+    class_name: str
+    status: str
+    enabled: bool
+    params: dict[str, Any]
+    config: StrategyConfig
+    last_candles: dict[str, dt.datetime] = Field(description="newest candle evaluated, per timeframe:symbol")
+    last_run_at: dt.datetime | None
+    last_signal: dict[str, Any] | None
+    last_error: str | None
+    counters: Counters
+    started_at: dt.datetime | None
+    stopped_at: dt.datetime | None
+    runner: str | None = Field(description="the gateway replica that holds its lease")
+    created_at: dt.datetime
+
+
+class StrategyResponse(BaseModel):
+    success: bool
+    strategy: StrategyOut
+    message: str | None = None
+
+
+class StrategyList(BaseModel):
+    success: bool
+    count: int
+    strategies: list[StrategyOut]
+
+
+class SignalOut(BaseModel):
+    signal_id: str
+    strategy_id: str
+    symbol: str
+    timeframe: str
+    candle_time: dt.datetime
+    payload: dict[str, Any]
+    created_at: dt.datetime
+
+
+class SignalList(BaseModel):
+    success: bool
+    count: int
+    signals: list[SignalOut]
+
+
+class Summary(BaseModel):
+    total_strategies: int
+    running_strategies: int
+    enabled_strategies: int
+    total_symbols: int
+    enabled_symbols: int
+    active_streams: int
+    ai_executions_count: int
+    saved_algorithms_count: int
+
+
+class StreamOut(BaseModel):
+    exchange: str
+    symbol: str
+    timeframe: str
+    strategy_id: str
+    last_candle: dt.datetime
+    seconds_since_update: float
+
+
+class ExecutionBrief(BaseModel):
+    execution_id: str
+    name: str
+    status: str
+    algorithm_id: str | None
+    execution_time_ms: int
+    created_at: dt.datetime
+
+
+class AlgorithmBrief(BaseModel):
+    algorithm_id: str
+    name: str
+    code_hash: str
+    strategy_id: str | None
+    created_at: dt.datetime
+
+
+class ConsoleStatus(BaseModel):
+    success: bool
+    timestamp: dt.datetime
+    summary: Summary
+    strategies: list[StrategyOut]
+    ai_executions: list[ExecutionBrief]
+    streams: list[StreamOut]
+    saved_algorithms: list[AlgorithmBrief]
+
+
+class SummaryResponse(BaseModel):
+    success: bool
+    timestamp: dt.datetime
+    summary: Summary
+
+
+class RunningResponse(BaseModel):
+    success: bool
+    timestamp: dt.datetime
+    count: int
+    strategies: list[StrategyOut]

@@ -1,0 +1,107 @@
+"""Bodies of the webhook endpoints: stored endpoints, send/test with the contract's payload, deliveries."""
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+SAMPLE = {"market_type": "CRYPTO_FUTURES", "symbol": "BTCUSDT", "side": "BUY_MARKET", "signal_type": "EMA_CROSS",
+          "risk_level": "BALANCED", "timeframe": "15", "price": 50000.00, "tp_pct": 2.0, "sl_pct": 1.0}
+
+
+class EndpointIn(BaseModel):
+    url: StrictStr = Field(min_length=1, max_length=2000)
+    name: StrictStr = Field("", max_length=200)
+    secret: StrictStr | None = Field(None, min_length=8, max_length=200,
+                                     description="HMAC key: whsec_<base64> or any string of 8+ characters")
+    generate_secret: StrictBool = Field(False, description="create a whsec_ secret (returned once, on creation)")
+    headers: dict[str, StrictStr] = Field(default_factory=dict, description="added to every request")
+    enabled: StrictBool = True
+
+
+class EndpointUpdate(BaseModel):
+    url: StrictStr | None = Field(None, min_length=1, max_length=2000)
+    name: StrictStr | None = Field(None, max_length=200)
+    secret: StrictStr | None = Field(None, min_length=8, max_length=200)
+    headers: dict[str, StrictStr] | None = None
+    enabled: StrictBool | None = None
+
+
+class EndpointOut(BaseModel):
+    id: int
+    url: str
+    name: str
+    has_secret: bool
+    secret: str | None = Field(None, description="only in the reply that created or set it")
+    headers: dict[str, str]
+    enabled: bool
+    created_at: dt.datetime
+
+
+class EndpointResponse(BaseModel):
+    success: bool
+    endpoint: EndpointOut
+
+
+class EndpointList(BaseModel):
+    success: bool
+    count: int
+    endpoints: list[EndpointOut]
+
+
+class Target(BaseModel):
+    webhook_url: StrictStr | None = Field(None, max_length=2000, description="send here, or to endpoint_id")
+    endpoint_id: int | None = Field(None, description="a stored endpoint (its secret and headers apply)")
+    secret: StrictStr | None = Field(None, min_length=8, max_length=200, description="sign with this (webhook_url)")
+
+
+class SendBody(Target):
+    """The contract's payload; any further fields are passed on as they are."""
+
+    model_config = ConfigDict(extra="allow")
+
+    market_type: StrictStr = "CRYPTO_FUTURES"
+    symbol: StrictStr = Field(min_length=1, max_length=64)
+    side: StrictStr = Field(min_length=1, max_length=40, description="e.g. BUY_MARKET, SELL_MARKET")
+    signal_type: StrictStr = Field("MANUAL", max_length=64)
+    risk_level: StrictStr = Field("BALANCED", max_length=40)
+    timeframe: StrictStr | int = "15"
+    price: float = Field(gt=0)
+    tp_pct: float | None = Field(None, ge=0)
+    sl_pct: float | None = Field(None, ge=0)
+
+
+class AttemptOut(BaseModel):
+    number: int
+    status: str
+    response_code: int | None
+    latency_ms: int
+    error: str | None
+    at: dt.datetime
+
+
+class DeliveryOut(BaseModel):
+    delivery_id: str
+    endpoint_id: int | None
+    signal_id: str | None
+    url: str
+    event: str
+    status: str
+    attempts: int
+    response_code: int | None
+    error: str | None
+    payload: dict[str, Any]
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    attempt_log: list[AttemptOut] = []
+
+
+class SendResponse(BaseModel):
+    success: bool
+    delivery: DeliveryOut
+
+
+class DeliveryList(BaseModel):
+    success: bool
+    count: int
+    deliveries: list[DeliveryOut]

@@ -1,0 +1,161 @@
+"""Delivery of one webhook message: a timeout per attempt, retries with exponential backoff and jitter
+on network errors, 5xx and 429, a bounded number of attempts; every attempt is recorded."""
+
+import asyncio
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import select
+
+from botmoon_gateway.db import Database, now
+from botmoon_gateway.records import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from botmoon_gateway.webhooks import signing
+from botmoon_gateway.webhooks.guard import UrlGuard, UrlRefused
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "Botmoon-Webhooks/0.1"
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    timeout_s: float = 5.0
+    max_attempts: int = 5
+    backoff_s: float = 1.0
+    backoff_max_s: float = 60.0
+
+    def delay(self, attempt: int, retry_after: str | None = None) -> float:
+        """Wait after failed attempt `attempt` (1-based): base·2^(n-1), capped, with jitter in its upper half."""
+        ceiling = min(self.backoff_max_s, self.backoff_s * 2 ** (attempt - 1))
+        delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
+        if retry_after and retry_after.strip().isdigit():
+            delay = max(delay, min(float(retry_after), self.backoff_max_s))
+        return delay
+
+
+def body_bytes(payload: dict) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class Deliverer:
+    """Sends deliveries stored in the database and records each attempt and the outcome."""
+
+    def __init__(self, db: Database, guard: UrlGuard, policy: DeliveryPolicy,
+                 transport: httpx.AsyncBaseTransport | None = None):
+        self.db, self.guard, self.policy = db, guard, policy
+        self.client = httpx.AsyncClient(follow_redirects=False, transport=transport,
+                                        headers={"user-agent": USER_AGENT})
+        self._tasks: set[asyncio.Task] = set()
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.client.aclose()
+
+    def spawn(self, delivery_id: str) -> None:
+        """Deliver in the background (live signals); the outcome is in the database."""
+        task = asyncio.create_task(self.deliver(delivery_id), name=f"webhook-{delivery_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def resume_pending(self) -> int:
+        """Deliveries left pending by a stopped gateway continue where they were."""
+        ids = await asyncio.to_thread(self._pending_ids)
+        for delivery_id in ids:
+            self.spawn(delivery_id)
+        return len(ids)
+
+    def _pending_ids(self) -> list[str]:
+        with self.db.session() as s:
+            return list(s.scalars(select(WebhookDelivery.id).where(WebhookDelivery.status == "pending")))
+
+    async def deliver(self, delivery_id: str, secret: str | None = None,
+                      extra_headers: dict | None = None) -> WebhookDelivery:
+        """All attempts of one delivery. An endpoint's secret and headers apply when it has an endpoint."""
+        delivery, endpoint = await asyncio.to_thread(self._load, delivery_id)
+        if endpoint is not None:
+            secret, extra_headers = endpoint.secret, endpoint.headers
+        body = body_bytes(delivery.payload)
+        number = delivery.attempts
+        try:
+            while delivery.status == "pending" and number < self.policy.max_attempts:
+                number += 1
+                outcome = await self._attempt(delivery, number, body, secret, extra_headers or {})
+                final = outcome.status == "delivered" or not outcome.retry or number >= self.policy.max_attempts
+                delivery = await asyncio.to_thread(self._record, delivery.id, number, outcome, final)
+                if not final:
+                    await asyncio.sleep(self.policy.delay(number, outcome.retry_after))
+        except asyncio.CancelledError:
+            log.info("webhook delivery interrupted; resumes at the next start", extra={"delivery": delivery_id})
+            raise
+        return delivery
+
+    async def _attempt(self, delivery: WebhookDelivery, number: int, body: bytes, secret: str | None,
+                       extra_headers: dict) -> "_Outcome":
+        started = time.monotonic()
+        try:
+            await self.guard.check(delivery.url)
+        except UrlRefused as exc:
+            return _Outcome("refused", None, f"url {exc}", 0, retry=False)
+        headers = {**{str(k): str(v) for k, v in extra_headers.items()}, "content-type": "application/json",
+                   **signing.headers(secret, delivery.id, body)}
+        try:
+            response = await self.client.post(delivery.url, content=body, headers=headers,
+                                              timeout=self.policy.timeout_s)
+        except httpx.TimeoutException as exc:
+            return _Outcome("timeout", None, f"timed out after {self.policy.timeout_s}s ({type(exc).__name__})",
+                            _ms(started), retry=True)
+        except httpx.HTTPError as exc:
+            return _Outcome("error", None, f"{type(exc).__name__}: {exc}"[:500], _ms(started), retry=True)
+        code = response.status_code
+        if 200 <= code < 300:
+            return _Outcome("delivered", code, None, _ms(started), retry=False)
+        retry = code >= 500 or code == 429
+        return _Outcome("failed", code, f"HTTP {code}: {response.text[:200]}", _ms(started), retry=retry,
+                        retry_after=response.headers.get("retry-after") if code == 429 else None)
+
+    def _load(self, delivery_id: str) -> tuple[WebhookDelivery, WebhookEndpoint | None]:
+        with self.db.session() as s:
+            delivery = s.get(WebhookDelivery, delivery_id)
+            if delivery is None:
+                raise KeyError(delivery_id)
+            endpoint = s.get(WebhookEndpoint, delivery.endpoint_id) if delivery.endpoint_id else None
+            return delivery, endpoint
+
+    def _record(self, delivery_id: str, number: int, outcome: "_Outcome", final: bool) -> WebhookDelivery:
+        with self.db.session() as s, s.begin():
+            s.add(WebhookAttempt(delivery_id=delivery_id, number=number, status=outcome.status,
+                                 response_code=outcome.code, latency_ms=outcome.latency_ms, error=outcome.error))
+            delivery = s.get(WebhookDelivery, delivery_id)
+            delivery.attempts = number
+            delivery.response_code = outcome.code
+            delivery.error = outcome.error
+            if final:
+                delivery.status = "delivered" if outcome.status == "delivered" else "failed"
+                delivery.finished_at = now()
+        return delivery
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status: str
+    code: int | None
+    error: str | None
+    latency_ms: int
+    retry: bool
+    retry_after: str | None = None
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def attempts_of(db: Database, delivery_id: str) -> list[WebhookAttempt]:
+    with db.session() as s:
+        return list(s.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id == delivery_id)
+                              .order_by(WebhookAttempt.number)))

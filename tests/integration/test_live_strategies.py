@@ -1,0 +1,312 @@
+"""Live strategies end to end: a real gateway process, the real sandbox, a market data server whose
+clock the test moves candle by candle (the local exchange server answers with the bundled candles),
+and a real webhook receiver on loopback."""
+
+import asyncio
+import datetime as dt
+import json
+import time
+
+import grpc
+import httpx
+import pytest
+
+from botmoon.marketdata.v1 import marketdata_pb2 as pb
+from botmoon.marketdata.v1 import marketdata_pb2_grpc
+from botmoon.sandbox.v1 import sandbox_pb2_grpc
+from botmoon_backtest.domain.model import SIDE_NAMES, Candles
+from botmoon_backtest.domain.signals import normalize_signals
+from botmoon_common.strategy_session import StrategySession
+from botmoon_gateway.webhooks import verify
+from botmoon_marketdata.server import build
+from botmoon_marketdata.settings import MarketDataSettings
+from botmoon_marketdata.testing import FakeExchange, ServerThread
+from botmoon_testing.processes import Gateway
+from botmoon_testing.receiver import Receiver
+
+pytestmark = [pytest.mark.docker, pytest.mark.stack]
+
+STEP = 300_000  # 5m
+START = 1_740_000_000_000  # a 5m boundary inside the bundled candles
+NOWHERE = "127.0.0.1:9"
+SYMBOLS = ["BTCUSDT_BINANCE", "ETH/USDT:USDT"]
+
+# Crosses of the close over its 3-candle mean: a signal every few candles, computed causally.
+STRATEGY = '''
+class MeanCross:
+    """Long when the close crosses above its short mean, short when it crosses below."""
+
+    def __init__(self, params):
+        self.n = params.get("n", 3)
+        self.tp_pct = params.get("tp_pct", 2.0)
+        self.sl_pct = params.get("sl_pct", 1.0)
+
+    def generate_signals(self, data):
+        mean = data["close"].rolling(self.n).mean()
+        above = data["close"] > mean
+        signals = []
+        for i in range(self.n, len(data)):
+            if above.iloc[i] != above.iloc[i - 1]:
+                signals.append({"time": data.index[i], "type": "long" if above.iloc[i] else "short",
+                                "price": float(data["close"].iloc[i])})
+        return {"signals": signals}
+
+    def calculate_tp_sl_levels(self, entry_price, side):
+        up = 1 if side == "long" else -1
+        return entry_price * (1 + up * self.tp_pct / 100), entry_price * (1 - up * self.sl_pct / 100)
+'''
+
+FAILING = '''
+class Broken:
+    def __init__(self, params):
+        self.params = params
+
+    def generate_signals(self, data):
+        raise RuntimeError("no signals today")
+'''
+
+
+class SteppedClock:
+    """Market data's clock: time moves only when the test says so."""
+
+    def __init__(self, now_ms: int):
+        self.now = now_ms
+
+    def now_ms(self) -> int:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(min(seconds, 0.05))
+
+
+@pytest.fixture(scope="module")
+def clock():
+    return SteppedClock(START + 1000)
+
+
+@pytest.fixture(scope="module")
+def market(tmp_path_factory, clock):
+    fake = FakeExchange.from_bundled(bases=("BTC", "ETH"), tfs=("5m",)).start()
+    cfg = MarketDataSettings(store_path=str(tmp_path_factory.mktemp("md") / "store.sqlite"), binance_url=fake.url,
+                             okx_url=fake.url, retry_attempts=2, retry_base_delay_s=0.01, retry_max_delay_s=0.02)
+
+    async def make():
+        return build(cfg, clock=clock)
+    with ServerThread(make) as server:
+        yield server
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('live') / 'gw.db'}"
+
+
+def start_gateway(sandbox, market, db_url) -> Gateway:
+    return Gateway(sandbox.address, db_url, MARKETDATA_ADDR=market.address, BACKTEST_ADDR=NOWHERE,
+                   GATEWAY_WEBHOOK_ALLOW="127.0.0.1/32", GATEWAY_WEBHOOK_BACKOFF_S="0.05",
+                   GATEWAY_LIVE_MIN_INTERVAL_S="0.1", GATEWAY_LIVE_TICK_S="0.2", GATEWAY_LIVE_WINDOW="40",
+                   GATEWAY_LIVE_LEASE_S="2", GATEWAY_LIVE_MAX_FAILURES="2",
+                   GATEWAY_LIVE_SYMBOLS="BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT,XRP/USDT:USDT").start()
+
+
+@pytest.fixture(scope="module")
+def gateway_proc(sandbox, market, db_url):
+    holder = {"gateway": start_gateway(sandbox, market, db_url)}
+    yield holder
+    holder["gateway"].stop()
+
+
+def client(holder) -> httpx.Client:
+    return httpx.Client(base_url=holder["gateway"].url, timeout=60)
+
+
+def deploy(api: httpx.Client, code: str, name: str, auto_run: bool = False) -> str:
+    body = api.post("/api/ai/deploy", json={"code": code, "name": name, "auto_run": auto_run}).json()
+    assert body["algorithm_id"], body
+    return body["algorithm_id"]
+
+
+def strategy_of(api: httpx.Client, algorithm_id: str) -> dict:
+    strategies = api.get("/api/strategies").json()["strategies"]
+    [found] = [s for s in strategies if s["algorithm_id"] == algorithm_id]
+    return found
+
+
+def wait_until(predicate, timeout: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def evaluated(api: httpx.Client, strategy_id: str, candle_ms: int) -> bool:
+    strategy = api.get(f"/api/strategies/{strategy_id}").json()["strategy"]
+    marks = strategy["last_candles"]
+    wanted = dt.datetime.fromtimestamp(candle_ms / 1000, dt.UTC)
+    return all(dt.datetime.fromisoformat(marks.get(f"5m:{s}", "1970-01-01T00:00:00+00:00")) >= wanted
+               for s in SYMBOLS)
+
+
+def expected_signals(sandbox_address: str, market_address: str, first_ms: int, last_ms: int) -> set:
+    """What the backtest's signal rules make of the strategy on the same candles, on the bars first..last."""
+    async def run():
+        out = set()
+        async with grpc.aio.insecure_channel(market_address) as md, grpc.aio.insecure_channel(sandbox_address) as sb:
+            for symbol in SYMBOLS:
+                reply = await marketdata_pb2_grpc.MarketDataServiceStub(md).GetCandles(pb.GetCandlesRequest(
+                    symbol=symbol, timeframe="5m", start_ms=first_ms - 60 * STEP, end_ms=last_ms + STEP))
+                c = reply.candles
+                candles = Candles.from_arrays(c.open_time_ms, c.open, c.high, c.low, c.close)
+                session = StrategySession(sandbox_pb2_grpc.SandboxServiceStub(sb), 60)
+                try:
+                    await session.load(STRATEGY, {})
+                    await session.send_candles(list(c.open_time_ms), [list(c.open), list(c.high), list(c.low),
+                                                                      list(c.close), list(c.volume)])
+                    signals = normalize_signals(await session.signals(), candles).signals
+                finally:
+                    await session.close()
+                base = reply.symbol.split(":")[0].replace("/", "")
+                for index, side, price in zip(signals.index, signals.side, signals.price, strict=True):
+                    if first_ms <= candles.time[index] <= last_ms:
+                        out.add((base, int(candles.time[index]), SIDE_NAMES[int(side)], float(price)))
+        return out
+    return asyncio.run(run())
+
+
+def test_strategy_management_api(gateway_proc):
+    with client(gateway_proc) as api:
+        deploy(api, "print('not a strategy')\nresult = 1", "Plain")
+        algorithm_id = deploy(api, STRATEGY, "Means")
+        strategy = strategy_of(api, algorithm_id)
+        assert (strategy["status"], strategy["class_name"], strategy["name"]) == ("stopped", "MeanCross", "Means")
+        assert strategy["params"] == {"n": 3, "tp_pct": 2.0, "sl_pct": 1.0}
+        sid = strategy["id"]
+        assert api.get(f"/api/strategies/{sid}").json()["strategy"]["id"] == sid
+        assert api.get("/api/strategies/strat_nope").status_code == 404
+        assert api.post("/api/strategies/strat_nope/start").status_code == 404
+        assert api.post(f"/api/strategies/{sid}/stop").status_code == 409
+
+        def field(reply):
+            assert reply.status_code == 422, reply.text
+            return reply.json()["fields"][0]["field"]
+        assert field(api.post(f"/api/strategies/{sid}/start")) == "symbols"
+        assert field(api.post(f"/api/strategies/{sid}/start", json={"symbols": ["BTC USDT"]})) == "symbols.0"
+        assert field(api.post(f"/api/strategies/{sid}/start", json={"symbols": SYMBOLS, "timeframe": "7m"})) \
+            == "timeframe"
+        unknown = {"symbols": SYMBOLS, "webhook_endpoint_ids": [999]}
+        assert field(api.post(f"/api/strategies/{sid}/start", json=unknown)) == "webhook_endpoint_ids"
+        assert field(api.post(f"/api/strategies/{sid}/start", json={"symbols": SYMBOLS, "interval_seconds": 0})) \
+            == "interval_seconds"
+        assert field(api.post(f"/api/strategies/{sid}/start", json={"symbols": SYMBOLS, "price_source": "tea"})) \
+            == "price_source"
+        assert field(api.put(f"/api/strategies/{sid}/config", json={"params": "x"})) == "params"
+
+        updated = api.put(f"/api/strategies/{sid}/config", json={"params": {"n": 4}, "enabled": False}).json()
+        assert updated["strategy"]["params"] == {"n": 4} and updated["strategy"]["enabled"] is False
+        assert api.post(f"/api/strategies/{sid}/start", json={"symbols": SYMBOLS}).status_code == 409
+        api.put(f"/api/strategies/{sid}/config", json={"params": {"n": 3}, "enabled": True})
+
+
+def test_failing_strategy_stops_with_error(gateway_proc, clock):
+    with client(gateway_proc) as api:
+        sid = strategy_of(api, deploy(api, FAILING, "Broken"))["id"]
+        started = api.post(f"/api/strategies/{sid}/start", json={"symbols": ["BTCUSDT_BINANCE"], "timeframe": "5m",
+                                                                  "interval_seconds": 0.1})
+        assert started.status_code == 200, started.text
+        assert api.post(f"/api/strategies/{sid}/start").status_code == 409
+        errored = wait_until(lambda: (s := api.get(f"/api/strategies/{sid}").json()["strategy"])["status"] == "error"
+                             and s, what="status error")
+        assert "no signals today" in errored["last_error"]
+        assert errored["counters"]["consecutive_failures"] == 2 and errored["counters"]["errors"] == 2
+        assert api.post(f"/api/strategies/{sid}/stop").status_code == 409
+
+
+def test_live_signals_end_to_end_with_a_restart(gateway_proc, sandbox, market, db_url, clock):
+    receiver = Receiver().start()
+    try:
+        with client(gateway_proc) as api:
+            endpoint = api.post("/api/webhooks/endpoints", json={"url": receiver.url, "generate_secret": True}).json()
+            secret = endpoint["endpoint"]["secret"]
+            receiver.answer(500, 500)  # the first signal's delivery gets through on its third attempt
+            sid = strategy_of(api, deploy(api, STRATEGY, "Live means"))["id"]
+            reply = api.post(f"/api/strategies/{sid}/start", json={
+                "symbols": SYMBOLS, "price_source": "ccxt", "timeframe": "5m", "interval_seconds": 0.1,
+                "webhook_endpoint_ids": [endpoint["endpoint"]["id"]]})
+            assert reply.status_code == 200, reply.text
+            assert reply.json()["strategy"]["status"] == "running"
+            first = START - STEP  # the newest closed candle at the start
+            wait_until(lambda: evaluated(api, sid, first), what="the first candle")
+            summary = api.get("/api/console/summary").json()["summary"]
+            assert summary["active_streams"] == 2 and summary["running_strategies"] == 1
+            running = api.get("/api/console/running").json()
+            assert [s["id"] for s in running["strategies"]] == [sid]
+        last = first
+        for step in range(1, 13):
+            clock.now += STEP
+            last = first + step * STEP
+            if step == 6:
+                gateway_proc["gateway"].process.kill()
+                clock.now += STEP  # a candle closes while the gateway is down
+                last += STEP
+                gateway_proc["gateway"] = start_gateway(sandbox, market, db_url)
+            with client(gateway_proc) as api:
+                try:
+                    wait_until(lambda last=last: evaluated(api, sid, last), what=f"candle {last}")
+                except AssertionError:
+                    print(api.get(f"/api/strategies/{sid}").json(), gateway_proc["gateway"].process.logs()[-3000:])
+                    raise
+        expected = expected_signals(sandbox.address, market.address, first, last)
+        with client(gateway_proc) as api:
+            stored = api.get(f"/api/strategies/{sid}/signals", params={"limit": 1000}).json()["signals"]
+            try:
+                wait_until(lambda: len(receiver.accepted()) >= len(expected), what="every delivery")
+            except AssertionError:
+                print("EXPECTED", sorted(expected), "STORED", [(x["symbol"], x["candle_time"]) for x in stored],
+                      "RECEIVED", [(r.status, json.loads(r.body)["candle_time_ms"]) for r in receiver.requests],
+                      api.get("/api/webhooks/deliveries").json())
+                raise
+            time.sleep(0.3)  # a late duplicate would arrive now
+            strategy = api.get(f"/api/strategies/{sid}").json()["strategy"]
+            deliveries = api.get("/api/webhooks/deliveries",
+                                 params={"endpoint_id": endpoint["endpoint"]["id"], "limit": 500}).json()
+            api.post(f"/api/strategies/{sid}/stop")
+        accepted = receiver.accepted()
+        payloads = [json.loads(r.body) for r in accepted]
+        got = {(p["symbol"], p["candle_time_ms"], p["signal"], p["price"]) for p in payloads}
+        assert len(expected) >= 4, expected
+        assert got == expected
+        assert len(payloads) == len(got) == len(stored) == strategy["counters"]["signals"]
+        assert len({r.headers["webhook-id"] for r in accepted}) == len(accepted)
+        assert all(verify(secret, r.headers, r.body) for r in accepted)
+        for p in payloads:
+            assert p["side"] == ("BUY_MARKET" if p["signal"] == "long" else "SELL_MARKET")
+            assert p["strategy"] == "Live means" and p["timeframe"] == "5" and p["market_type"] == "CRYPTO_FUTURES"
+            assert p["tp_pct"] == pytest.approx(2.0) and p["sl_pct"] == pytest.approx(1.0)
+        assert [r.status for r in receiver.requests[:3]] == [500, 500, 200]
+        assert all(d["status"] == "delivered" for d in deliveries["deliveries"])
+        assert deliveries["count"] == len(expected)
+    finally:
+        receiver.stop()
+
+
+def test_console_counts_agree(gateway_proc):
+    with client(gateway_proc) as api:
+        status = api.get("/api/console/status").json()
+        strategies = api.get("/api/strategies").json()["strategies"]
+        executions = api.get("/api/ai/executions", params={"limit": 500}).json()["count"]
+    summary = status["summary"]
+    assert set(summary) == {"total_strategies", "running_strategies", "enabled_strategies", "total_symbols",
+                            "enabled_symbols", "active_streams", "ai_executions_count", "saved_algorithms_count"}
+    assert summary["total_strategies"] == len(strategies) == 3
+    assert summary["running_strategies"] == sum(s["status"] == "running" for s in strategies) == 0
+    assert summary["enabled_strategies"] == 3
+    assert summary["saved_algorithms_count"] == len(status["saved_algorithms"]) == 4
+    assert summary["ai_executions_count"] == executions == len(status["ai_executions"])
+    assert (summary["total_symbols"], summary["enabled_symbols"]) == (4, 2)
+    assert summary["active_streams"] == 0 and status["streams"] == []
+    assert {s["id"] for s in status["strategies"]} == {s["id"] for s in strategies}
+    assert sum(a["strategy_id"] is not None for a in status["saved_algorithms"]) == 3
+    assert api.get("/api/console/summary").json()["summary"] == summary
