@@ -159,6 +159,8 @@ def test_configuration_and_secrets_resolve(overlay):
                     assert source["secretRef"]["name"] == "botmoon-secrets"
     assert not secrets if overlay == "overlays/production" else secrets
     assert len({d["metadata"].get("namespace") for d in docs if d["kind"] != "Namespace"}) == 1
+    namespace = next(d for d in docs if d["kind"] == "Namespace")["metadata"]
+    assert namespace["labels"]["pod-security.kubernetes.io/warn"] == "restricted"
 
 
 def test_production_runs_more_backtest_and_sandbox_than_dev():

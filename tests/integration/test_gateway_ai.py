@@ -154,9 +154,10 @@ def test_executions_survive_a_gateway_restart(sandbox, marketdata, tmp_path):
         second.stop()
 
 
-def test_sandbox_down_gives_503_and_gateway_recovers(marketdata, tmp_path):
+def test_sandbox_down_gives_503_and_gateway_recovers(marketdata, backtest_node, tmp_path):
     sandbox = Sandbox("down-" + str(int(time.time())), pool_size=1)
-    gateway = Gateway(sandbox.address, f"sqlite:///{tmp_path / 'down.db'}", MARKETDATA_ADDR=marketdata.address).start()
+    gateway = Gateway(sandbox.address, f"sqlite:///{tmp_path / 'down.db'}", MARKETDATA_ADDR=marketdata.address,
+                      BACKTEST_ADDR=backtest_node.address).start()
     try:
         down = httpx.post(f"{gateway.url}/api/ai/execute", json={"code": "result = 1"}, timeout=30)
         assert down.status_code == 503

@@ -14,26 +14,16 @@ pytestmark = [pytest.mark.stack]
 SEED = {"market_type": "CRYPTO_FUTURES", "symbol": "BTCUSDT", "side": "BUY_MARKET", "signal_type": "EMA_CROSS",
         "risk_level": "BALANCED", "timeframe": "15", "price": 50000.00, "tp_pct": 2.0, "sl_pct": 1.0}
 NOWHERE = "127.0.0.1:9"  # no backend is needed for webhooks
+RECEIVER_HOST = "127.0.0.2"
 
 
 @pytest.fixture(scope="module")
 def gw(tmp_path_factory):
-    """A gateway whose allow-list admits loopback receivers, with fast retries."""
+    """A gateway whose allow-list admits the receivers' loopback address only (127.0.0.2), with fast retries."""
     db = tmp_path_factory.mktemp("webhooks") / "gw.db"
     service = Gateway(NOWHERE, f"sqlite:///{db}", MARKETDATA_ADDR=NOWHERE, BACKTEST_ADDR=NOWHERE,
-                      GATEWAY_WEBHOOK_ALLOW="127.0.0.1/32", GATEWAY_WEBHOOK_MAX_ATTEMPTS="3",
+                      GATEWAY_WEBHOOK_ALLOW=f"{RECEIVER_HOST}/32", GATEWAY_WEBHOOK_MAX_ATTEMPTS="3",
                       GATEWAY_WEBHOOK_BACKOFF_S="0.05", GATEWAY_WEBHOOK_TIMEOUT_S="2")
-    service.start()
-    with httpx.Client(base_url=service.url, timeout=30) as client:
-        yield client
-    service.stop()
-
-
-@pytest.fixture(scope="module")
-def guarded(tmp_path_factory):
-    """A gateway with no allow-list: the SSRF guard's defaults."""
-    db = tmp_path_factory.mktemp("guarded") / "gw.db"
-    service = Gateway(NOWHERE, f"sqlite:///{db}", MARKETDATA_ADDR=NOWHERE, BACKTEST_ADDR=NOWHERE)
     service.start()
     with httpx.Client(base_url=service.url, timeout=30) as client:
         yield client
@@ -42,7 +32,7 @@ def guarded(tmp_path_factory):
 
 @pytest.fixture
 def receiver():
-    r = Receiver().start()
+    r = Receiver(host=RECEIVER_HOST).start()
     yield r
     r.stop()
 
@@ -134,12 +124,13 @@ def test_endpoint_crud_and_field_errors(gw, receiver):
 @pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "http://10.0.0.1/hook",
                                  "http://169.254.169.254/latest/meta-data/", "http://localhost:8080/hook",
                                  "http://[::1]:8080/hook"])
-def test_ssrf_refused_without_the_allow_list(guarded, url):
+def test_ssrf_refused_unless_allow_listed(gw, url):
     for path, body, field in [("/api/webhooks/endpoints", {"url": url}, "url"),
                               ("/api/webhook/send", {"webhook_url": url, **SEED}, "webhook_url"),
                               ("/api/webhook/test", {"webhook_url": url}, "webhook_url")]:
-        reply = guarded.post(path, json=body)
+        reply = gw.post(path, json=body)
         assert reply.status_code == 422, reply.text
         [problem] = reply.json()["fields"]
         assert problem["field"] == field and "not allowed" in problem["reason"]
-    assert guarded.get("/api/webhooks/deliveries").json()["count"] == 0
+    logged = gw.get("/api/webhooks/deliveries", params={"limit": 500}).json()["deliveries"]
+    assert url not in {d["url"] for d in logged}

@@ -64,7 +64,9 @@ class RequestIdInterceptor(grpc.aio.ServerInterceptor):
             try:
                 yield
             finally:
-                request_id.reset(token)
+                # A stream abandoned mid-way is closed by the loop in another context: nothing to reset there.
+                with contextlib.suppress(ValueError):
+                    request_id.reset(token)
 
         return _wrap(handler, with_request_id)
 

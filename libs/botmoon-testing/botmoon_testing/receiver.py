@@ -19,6 +19,7 @@ class Receiver:
     """`script` holds the statuses of the next requests, one each; after it, `default` answers."""
 
     default: int = 200
+    host: str = "127.0.0.1"
     script: list[int] = field(default_factory=list)
     requests: list[Received] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -26,7 +27,7 @@ class Receiver:
 
     def start(self) -> "Receiver":
         handler = type("Handler", (_Handler,), {"receiver": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = ThreadingHTTPServer((self.host, 0), handler)
         threading.Thread(target=self._server.serve_forever, daemon=True, name="webhook-receiver").start()
         return self
 

@@ -155,7 +155,8 @@ class DockerEngine:
             raw.flooded = stream.overflow
             raw.timed_out = not stream.eof and not stream.overflow
             if raw.timed_out or raw.flooded:
-                self.kill(box)
+                # The verdict is known; the caller's discard force-removes (kills) it off this path.
+                return raw
             self._collect_exit(box, raw)
         return raw
 
@@ -166,12 +167,6 @@ class DockerEngine:
             raw.oom_killed = bool(self._client.api.inspect_container(box.id)["State"].get("OOMKilled"))
         except Exception as exc:  # noqa: BLE001 - the container may already be gone
             log.warning("cannot read sandbox exit", extra={"container": box.id[:12], "error": str(exc)})
-
-    def kill(self, box: SandboxContainer) -> None:
-        try:
-            self._client.api.kill(box.id)
-        except (APIError, NotFound):
-            pass
 
     def remove(self, container_id: str) -> None:
         try:

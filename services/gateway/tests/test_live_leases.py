@@ -1,0 +1,53 @@
+"""Leases on running strategies: one replica at a time; a dead replica's lease expires."""
+
+import time
+
+import pytest
+
+from botmoon_gateway.db import Algorithm, Database
+from botmoon_gateway.live.runner import LiveRunner
+from botmoon_gateway.records import Strategy
+from botmoon_gateway.settings import GatewaySettings
+
+CODE = "class S:\n    def __init__(self, params):\n        self.k = params.get('k', 5)\n\n" \
+       "    def generate_signals(self, data):\n        return []\n"
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'gw.db'}")
+    database.create_all()
+    yield database
+    database.dispose()
+
+
+def replica(db, lease_s=30.0) -> LiveRunner:
+    return LiveRunner(db, backends=None, deliverer=None, settings=GatewaySettings(live_lease_s=lease_s))
+
+
+def test_deployed_strategies_register_once_stopped(db):
+    db.add(Algorithm(id="algo_1", name="S", code=CODE, code_hash="x"),
+           Algorithm(id="algo_2", name="plain", code="result = 1", code_hash="y"))
+    one, two = replica(db), replica(db)
+    assert one.sync() == 1
+    assert one.sync() == 0 and two.sync() == 0
+    [row] = db.newest(Strategy, 10)
+    assert (row.algorithm_id, row.status, row.params, row.class_name) == ("algo_1", "stopped", {"k": 5}, "S")
+
+
+def test_one_replica_holds_a_running_strategy(db):
+    db.add(Algorithm(id="algo_1", name="S", code=CODE, code_hash="x"))
+    one, two = replica(db, lease_s=0.3), replica(db, lease_s=0.3)
+    one.sync()
+    [row] = db.newest(Strategy, 10)
+    assert not one._acquire(row.id)  # stopped strategies are not leased
+    with db.session() as s, s.begin():
+        s.get(Strategy, row.id).status = "running"
+    assert one._acquire(row.id)
+    assert not two._acquire(row.id)
+    assert one._renew(row.id) is not None and two._renew(row.id) is None
+    time.sleep(0.4)  # `one` died without releasing: its lease runs out
+    assert two._acquire(row.id)
+    assert one._renew(row.id) is None
+    two._release(row.id)
+    assert one._acquire(row.id)
