@@ -49,8 +49,10 @@ images: venv ## build every image (skipped when nothing changed; Docker's cache 
 	  docker image inspect botmoon/$$image:latest >/dev/null 2>&1 || rm -f build/images.stamp; done
 	@$(MAKE) --no-print-directory build/images.stamp
 
-up: images ## start the stack on :37674 and wait until it is healthy
-	$(COMPOSE) -p $(PROJECT) -f $(COMPOSE_FILE) up -d --remove-orphans
+BACKTEST_REPLICAS ?= 1
+
+up: images ## start the stack on :37674 and wait until it is healthy (BACKTEST_REPLICAS=N scales backtest)
+	$(COMPOSE) -p $(PROJECT) -f $(COMPOSE_FILE) up -d --remove-orphans --scale backtest=$(BACKTEST_REPLICAS)
 	scripts/wait-ready.sh http://127.0.0.1:37674/ready 180
 	@echo "Botmoon is up: http://127.0.0.1:37674  (API docs: http://127.0.0.1:37674/docs)"
 

@@ -1,24 +1,13 @@
 """The README's commands for real: `make up` starts the whole stack on :37674 from the built images,
 the seed's example requests succeed against it, and `make down` leaves nothing behind."""
 
-import subprocess
-from pathlib import Path
-
 import docker
 import httpx
 import pytest
 
+from botmoon_testing.compose import BASE, PROJECT, make
+
 pytestmark = [pytest.mark.docker, pytest.mark.stack, pytest.mark.timeout(1200)]
-
-ROOT = Path(__file__).resolve().parents[2]
-BASE = "http://127.0.0.1:37674"
-PROJECT = "botmoon"
-
-
-def make(*targets: str, timeout: float = 900) -> None:
-    run = subprocess.run(["make", *targets], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    assert run.returncode == 0, f"make {' '.join(targets)}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
-
 
 def stack_leftovers() -> dict[str, list[str]]:
     client = docker.from_env()

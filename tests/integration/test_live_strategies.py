@@ -108,6 +108,7 @@ def db_url(tmp_path_factory):
 def start_gateway(sandbox, market, db_url) -> Gateway:
     return Gateway(sandbox.address, db_url, MARKETDATA_ADDR=market.address, BACKTEST_ADDR=NOWHERE,
                    GATEWAY_WEBHOOK_ALLOW="127.0.0.1/32", GATEWAY_WEBHOOK_BACKOFF_S="0.05",
+                   GATEWAY_WEBHOOK_BACKOFF_MAX_S="0.5", GATEWAY_WEBHOOK_TIMEOUT_S="2",
                    GATEWAY_LIVE_MIN_INTERVAL_S="0.1", GATEWAY_LIVE_TICK_S="0.2", GATEWAY_LIVE_WINDOW="40",
                    GATEWAY_LIVE_LEASE_S="2", GATEWAY_LIVE_MAX_FAILURES="2",
                    GATEWAY_LIVE_SYMBOLS="BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT,XRP/USDT:USDT").start()

@@ -88,3 +88,24 @@ def test_a_refused_url_is_not_sent(db):
     delivery = asyncio.run(main())
     assert (delivery.status, delivery.attempts) == ("failed", 1)
     assert "private" in delivery.error
+
+
+def test_a_delivery_held_by_another_replica_is_left_to_it(db):
+    async def main():
+        transport = httpx.MockTransport(lambda r: httpx.Response(200))
+        one = Deliverer(db, UrlGuard(), FAST, transport=transport, owner="one")
+        two = Deliverer(db, UrlGuard(), FAST, transport=transport, owner="two")
+        row = WebhookDelivery(id=new_id("dlv"), url="https://8.8.8.8/hook", event="test", payload={})
+        db.add(row)
+        try:
+            assert one._claim(row.id)
+            assert await two.resume_pending() == 0
+            skipped = await two.deliver(row.id)
+            assert (skipped.status, skipped.attempts) == ("pending", 0)
+            done = await one.deliver(row.id)
+            assert (done.status, done.attempts) == ("delivered", 1)
+            assert not two._claim(row.id)
+        finally:
+            await one.close()
+            await two.close()
+    asyncio.run(main())

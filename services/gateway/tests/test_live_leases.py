@@ -1,5 +1,6 @@
 """Leases on running strategies: one replica at a time; a dead replica's lease expires."""
 
+import asyncio
 import time
 
 import pytest
@@ -8,6 +9,7 @@ from botmoon_gateway.db import Algorithm, Database
 from botmoon_gateway.live.runner import LiveRunner
 from botmoon_gateway.records import Strategy
 from botmoon_gateway.settings import GatewaySettings
+from botmoon_gateway.webhooks import Deliverer, DeliveryPolicy, UrlGuard
 
 CODE = "class S:\n    def __init__(self, params):\n        self.k = params.get('k', 5)\n\n" \
        "    def generate_signals(self, data):\n        return []\n"
@@ -51,3 +53,36 @@ def test_one_replica_holds_a_running_strategy(db):
     assert one._renew(row.id) is None
     two._release(row.id)
     assert one._acquire(row.id)
+
+
+def test_a_hanging_strategy_never_delays_another(db):
+    db.add(Algorithm(id="algo_1", name="slow", code=CODE, code_hash="x"),
+           Algorithm(id="algo_2", name="quick", code=CODE, code_hash="y"))
+    runner = LiveRunner(db, backends=None, deliverer=None, settings=GatewaySettings(live_lease_s=5))
+    runner.sync()
+    with db.session() as s, s.begin():
+        for row in s.query(Strategy):
+            row.status, row.interval_seconds = "running", 0.01
+    slow_id = next(r.id for r in db.newest(Strategy, 10) if r.name == "slow")
+    rounds: dict[str, int] = {}
+
+    async def evaluate(strategy):
+        rounds[strategy.name] = rounds.get(strategy.name, 0) + 1
+        if strategy.id == slow_id:
+            await asyncio.sleep(3600)
+        return 0
+
+    async def main():
+        runner.evaluate = evaluate
+        runner.deliverer = Deliverer(db, UrlGuard(), DeliveryPolicy())
+        await runner.tick()
+        deadline = asyncio.get_running_loop().time() + 5
+        while rounds.get("quick", 0) < 20 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        tasks = list(runner.tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runner.deliverer.close()
+    asyncio.run(main())
+    assert rounds == {"slow": 1, "quick": rounds["quick"]} and rounds["quick"] >= 20

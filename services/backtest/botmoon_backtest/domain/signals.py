@@ -10,29 +10,26 @@ warning that names it.
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 
 from botmoon_backtest.domain.model import LONG, SHORT, Candles, Signals
 from botmoon_backtest.domain.timefmt import iso
+from botmoon_common import signal_fields as shared
+from botmoon_common.signal_fields import (
+    PRICE_TOLERANCE,
+    SignalFormatError,
+    side_of,
+    signal_fields,
+    signal_items,
+    to_number,
+)
 
-KEY_ALIASES = {
-    "time": ("time", "timestamp", "datetime", "date"),
-    "type": ("type", "side", "signal", "direction"),
-    "price": ("price", "entry_price", "entry"),
-}
-SIDE_WORDS = {"long": LONG, "buy": LONG, "short": SHORT, "sell": SHORT}
+__all__ = ["NormalizedSignals", "SignalFormatError", "normalize_signals", "to_epoch_ms"]
+
+SIDES = {"long": LONG, "short": SHORT}
 NAMED_DROPS = 20
-# Signal prices computed from the candles may differ from them in the last bits.
-PRICE_TOLERANCE = 1e-9
-
-
-class SignalFormatError(ValueError):
-    """The return value of `generate_signals` has no usable shape at all."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +43,7 @@ class NormalizedSignals:
 
 def normalize_signals(raw, candles: Candles) -> NormalizedSignals:
     """Turn the strategy's returned value into `Signals` on these candles, dropping malformed ones."""
-    items = _items(raw)
+    items = signal_items(raw)
     index, side, price = [], [], []
     problems: list[str] = []
     for number, item in enumerate(items):
@@ -67,27 +64,10 @@ def normalize_signals(raw, candles: Candles) -> NormalizedSignals:
     return NormalizedSignals(signals=signals, warnings=warnings, dropped=len(problems))
 
 
-def _items(raw) -> list:
-    if isinstance(raw, dict):
-        for key, value in raw.items():
-            if isinstance(key, str) and key.lower() == "signals":
-                raw = value
-                break
-        else:
-            raise SignalFormatError("generate_signals returned a dict without a 'signals' key "
-                                    f"(keys: {sorted(map(str, raw))[:10]})")
-    if raw is None:
-        raise SignalFormatError("generate_signals returned None; expected {'signals': [...]} or a list")
-    if isinstance(raw, (list, tuple)):
-        return list(raw)
-    raise SignalFormatError(f"generate_signals returned {type(raw).__name__}; "
-                            "expected {'signals': [...]} or a list")
-
-
 def _parse(item, candles: Candles) -> tuple[int, int, float] | str:
     if not isinstance(item, dict):
         return f"not an object but {type(item).__name__}"
-    fields = _fields(item)
+    fields = signal_fields(item)
     if "time" not in fields:
         return "no time"
     if "type" not in fields:
@@ -101,10 +81,10 @@ def _parse(item, candles: Candles) -> tuple[int, int, float] | str:
         hint = " (epoch seconds? times are epoch milliseconds)" if seconds else ""
         return f"time {iso(ms)} is not a candle of the data{hint}"
     kind = fields["type"]
-    side = SIDE_WORDS.get(kind.strip().lower()) if isinstance(kind, str) else None
+    side = SIDES.get(side_of(kind) or "")
     if side is None:
         return f"unknown type {kind!r} (expected long/short/buy/sell)"
-    price = _number(fields.get("price"))
+    price = to_number(fields.get("price"))
     if price is None:
         return "price missing or not a number"
     low, high = float(candles.low[position]), float(candles.high[position])
@@ -121,74 +101,11 @@ def _candle_at(times: np.ndarray, ms: int) -> int | None:
     return position if position < len(times) and times[position] == ms else None
 
 
-def _fields(item: dict) -> dict:
-    lowered = {str(key).strip().lower(): value for key, value in item.items()}
-    fields = {}
-    for name, aliases in KEY_ALIASES.items():
-        for alias in aliases:
-            if alias in lowered:
-                fields[name] = lowered[alias]
-                break
-    return fields
-
-
 def to_epoch_ms(value) -> int | None:
-    """Epoch milliseconds of a timestamp given as ms, ISO string, datetime or pandas Timestamp; None if not one."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, numbers.Real):
-        number = float(value)
-        if not math.isfinite(number) or number != int(number):
-            return None
-        return int(number)
+    """Epoch milliseconds of a timestamp (also a numpy datetime64); None if not one."""
     if isinstance(value, np.datetime64):
         return None if np.isnat(value) else int(value.astype("datetime64[ms]").astype(np.int64))
-    if isinstance(value, str):
-        return _parse_text_time(value.strip())
-    if isinstance(value, datetime):
-        return _datetime_ms(value)
-    return None
-
-
-def _datetime_ms(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
-    return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
-
-
-def _parse_text_time(text: str) -> int | None:
-    if text.lstrip("-").isdigit():
-        return int(text)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return _parse_with_pandas(text)
-    return _datetime_ms(moment)
-
-
-def _parse_with_pandas(text: str) -> int | None:
-    import pandas as pd
-
-    try:
-        stamp = pd.Timestamp(text)
-    except (ValueError, TypeError, OverflowError):
-        return None
-    if pd.isna(stamp):
-        return None
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    return int(stamp.value // 1_000_000)
-
-
-def _number(value) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+    return shared.to_epoch_ms(value)
 
 
 def _short(item) -> str:

@@ -57,6 +57,7 @@ class LiveRunner:
         self.feeds: dict[tuple[str, str], Feed] = {}
         self._checked: set[str] = set()
         self._main: asyncio.Task | None = None
+        self._resumed = time.monotonic()
 
     # --- lifecycle --------------------------------------------------------------------------------------------
 
@@ -84,6 +85,9 @@ class LiveRunner:
     async def tick(self) -> None:
         """Registers new strategies, and starts a task for each running strategy this runner can lease."""
         await asyncio.to_thread(self.sync)
+        if time.monotonic() - self._resumed > self.deliverer.lease.total_seconds() / 2:
+            self._resumed = time.monotonic()
+            await self.deliverer.resume_pending()
         for strategy_id in await asyncio.to_thread(self._running_ids):
             task = self.tasks.get(strategy_id)
             if task is not None and not task.done():

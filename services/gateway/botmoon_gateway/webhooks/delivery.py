@@ -2,14 +2,18 @@
 on network errors, 5xx and 429, a bounded number of attempts; every attempt is recorded."""
 
 import asyncio
+import datetime as dt
 import json
 import logging
+import os
 import random
+import secrets
+import socket
 import time
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from botmoon_gateway.db import Database, now
 from botmoon_gateway.records import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -45,8 +49,11 @@ class Deliverer:
     """Sends deliveries stored in the database and records each attempt and the outcome."""
 
     def __init__(self, db: Database, guard: UrlGuard, policy: DeliveryPolicy,
-                 transport: httpx.AsyncBaseTransport | None = None):
+                 transport: httpx.AsyncBaseTransport | None = None, owner: str | None = None):
         self.db, self.guard, self.policy = db, guard, policy
+        self.owner = owner or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        self.lease = dt.timedelta(seconds=policy.timeout_s + policy.backoff_max_s + 5)
+        self._active: set[str] = set()
         self.client = httpx.AsyncClient(follow_redirects=False, transport=transport,
                                         headers={"user-agent": USER_AGENT})
         self._tasks: set[asyncio.Task] = set()
@@ -64,19 +71,42 @@ class Deliverer:
         task.add_done_callback(self._tasks.discard)
 
     async def resume_pending(self) -> int:
-        """Deliveries left pending by a stopped gateway continue where they were."""
-        ids = await asyncio.to_thread(self._pending_ids)
+        """Deliveries left pending by a stopped gateway (no replica holds them) continue where they were."""
+        ids = [i for i in await asyncio.to_thread(self._pending_ids) if i not in self._active]
         for delivery_id in ids:
             self.spawn(delivery_id)
         return len(ids)
 
     def _pending_ids(self) -> list[str]:
         with self.db.session() as s:
-            return list(s.scalars(select(WebhookDelivery.id).where(WebhookDelivery.status == "pending")))
+            return list(s.scalars(select(WebhookDelivery.id).where(
+                WebhookDelivery.status == "pending",
+                or_(WebhookDelivery.owner.is_(None), WebhookDelivery.lease_until < now()))))
+
+    def _claim(self, delivery_id: str) -> bool:
+        """Holds the delivery for this replica (or renews the hold); False when another replica sends it."""
+        moment = now()
+        with self.db.session() as s, s.begin():
+            result = s.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery_id, WebhookDelivery.status == "pending",
+                       or_(WebhookDelivery.owner.is_(None), WebhookDelivery.owner == self.owner,
+                           WebhookDelivery.lease_until < moment))
+                .values(owner=self.owner, lease_until=moment + self.lease))
+            return result.rowcount == 1
 
     async def deliver(self, delivery_id: str, secret: str | None = None,
                       extra_headers: dict | None = None) -> WebhookDelivery:
         """All attempts of one delivery. An endpoint's secret and headers apply when it has an endpoint."""
+        if delivery_id in self._active:
+            return (await asyncio.to_thread(self._load, delivery_id))[0]
+        self._active.add(delivery_id)
+        try:
+            return await self._deliver(delivery_id, secret, extra_headers)
+        finally:
+            self._active.discard(delivery_id)
+
+    async def _deliver(self, delivery_id: str, secret: str | None, extra_headers: dict | None) -> WebhookDelivery:
         delivery, endpoint = await asyncio.to_thread(self._load, delivery_id)
         if endpoint is not None:
             secret, extra_headers = endpoint.secret, endpoint.headers
@@ -84,6 +114,8 @@ class Deliverer:
         number = delivery.attempts
         try:
             while delivery.status == "pending" and number < self.policy.max_attempts:
+                if not await asyncio.to_thread(self._claim, delivery.id):
+                    break
                 number += 1
                 outcome = await self._attempt(delivery, number, body, secret, extra_headers or {})
                 final = outcome.status == "delivered" or not outcome.retry or number >= self.policy.max_attempts
