@@ -134,3 +134,17 @@ def test_ssrf_refused_unless_allow_listed(gw, url):
         assert problem["field"] == field and "not allowed" in problem["reason"]
     logged = gw.get("/api/webhooks/deliveries", params={"limit": 500}).json()["deliveries"]
     assert url not in {d["url"] for d in logged}
+
+
+def test_deliveries_by_outcome_are_in_the_metrics(gw, receiver):
+    def count(outcome: str) -> float:
+        for line in gw.get("/metrics").text.splitlines():
+            if line.startswith(f'botmoon_webhook_deliveries_total{{outcome="{outcome}"}}'):
+                return float(line.split()[-1])
+        return 0.0
+
+    delivered, failed = count("delivered"), count("failed")
+    assert gw.post("/api/webhook/send", json={"webhook_url": receiver.url, **SEED}).json()["success"] is True
+    receiver.answer(410)
+    assert gw.post("/api/webhook/send", json={"webhook_url": receiver.url, **SEED}).json()["success"] is False
+    assert (count("delivered"), count("failed")) == (delivered + 1, failed + 1)

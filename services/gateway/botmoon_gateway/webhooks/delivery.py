@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy import or_, select, update
 
+from botmoon_gateway import metrics
 from botmoon_gateway.db import Database, now
 from botmoon_gateway.records import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from botmoon_gateway.webhooks import signing
@@ -120,6 +121,9 @@ class Deliverer:
                 outcome = await self._attempt(delivery, number, body, secret, extra_headers or {})
                 final = outcome.status == "delivered" or not outcome.retry or number >= self.policy.max_attempts
                 delivery = await asyncio.to_thread(self._record, delivery.id, number, outcome, final)
+                metrics.WEBHOOK_ATTEMPTS.labels(outcome.status).inc()
+                if final:
+                    metrics.WEBHOOK_DELIVERIES.labels(delivery.status).inc()
                 if not final:
                     await asyncio.sleep(self.policy.delay(number, outcome.retry_after))
         except asyncio.CancelledError:
