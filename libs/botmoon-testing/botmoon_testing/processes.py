@@ -85,76 +85,58 @@ def wait_http_ok(url: str, proc: ServiceProcess, timeout: float = 60) -> None:
     raise AssertionError(f"{url} not OK after {timeout}s:\n{proc.logs()[-4000:]}")
 
 
-class Sandbox:
+class GrpcServiceProcess:
+    """A gRPC service (`python -m <module>`) on free loopback ports; `settings` become <PREFIX>_<NAME>."""
+
+    module = ""
+    prefix = ""
+
+    def __init__(self, env: dict[str, str] | None = None, **settings):
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        self.metrics_port = free_port()
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        p = self.prefix
+        self.process = ServiceProcess(self.module, {
+            f"{p}_PORT": str(self.port), f"{p}_HOST": "127.0.0.1", f"{p}_METRICS_PORT": str(self.metrics_port),
+            **(env or {}), **{f"{p}_{k.upper()}": str(v) for k, v in settings.items()}})
+
+    def start(self):
+        self.process.start()
+        wait_grpc_serving(self.address, self.process)
+        return self
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+class Sandbox(GrpcServiceProcess):
     """A sandbox service process with its own pool name (so its containers can be counted)."""
 
+    module, prefix = "botmoon_sandbox", "SANDBOX"
+
     def __init__(self, pool_name: str, **settings):
-        self.port = free_port()
-        self.address = f"127.0.0.1:{self.port}"
+        super().__init__(pool_name=pool_name, **settings)
         self.pool_name = pool_name
         self.pool_size = int(settings.get("pool_size", 1))
-        self.metrics_port = free_port()
-        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        env = {"SANDBOX_PORT": str(self.port), "SANDBOX_HOST": "127.0.0.1",
-               "SANDBOX_METRICS_PORT": str(self.metrics_port),
-               "SANDBOX_POOL_NAME": pool_name,
-               **{f"SANDBOX_{k.upper()}": str(v) for k, v in settings.items()}}
-        self.process = ServiceProcess("botmoon_sandbox", env)
-
-    def start(self) -> "Sandbox":
-        self.process.start()
-        wait_grpc_serving(self.address, self.process)
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
 
 
-class MarketData:
+class MarketData(GrpcServiceProcess):
     """A market data service process, offline by default: the bundled candles in a fresh store."""
 
+    module, prefix = "botmoon_marketdata", "MARKETDATA"
+
     def __init__(self, store_path: str, **settings):
-        self.port = free_port()
-        self.address = f"127.0.0.1:{self.port}"
-        self.metrics_port = free_port()
-        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        env = {"MARKETDATA_PORT": str(self.port), "MARKETDATA_HOST": "127.0.0.1",
-               "MARKETDATA_METRICS_PORT": str(self.metrics_port),
-               "MARKETDATA_STORE_PATH": store_path,
-               "MARKETDATA_EXCHANGE_ACCESS": "false",
-               **{f"MARKETDATA_{k.upper()}": str(v) for k, v in settings.items()}}
-        self.process = ServiceProcess("botmoon_marketdata", env)
-
-    def start(self) -> "MarketData":
-        self.process.start()
-        wait_grpc_serving(self.address, self.process)
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
+        super().__init__(**{"store_path": store_path, "exchange_access": "false", **settings})
 
 
-class BacktestNode:
+class BacktestNode(GrpcServiceProcess):
     """A backtest service process, talking to the given sandbox and market data."""
 
+    module, prefix = "botmoon_backtest", "BACKTEST"
+
     def __init__(self, sandbox_addr: str, marketdata_addr: str, **settings):
-        self.port = free_port()
-        self.address = f"127.0.0.1:{self.port}"
-        self.metrics_port = free_port()
-        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        env = {"BACKTEST_PORT": str(self.port), "BACKTEST_HOST": "127.0.0.1",
-               "BACKTEST_METRICS_PORT": str(self.metrics_port),
-               "SANDBOX_ADDR": sandbox_addr,
-               "MARKETDATA_ADDR": marketdata_addr, **{f"BACKTEST_{k.upper()}": str(v) for k, v in settings.items()}}
-        self.process = ServiceProcess("botmoon_backtest", env)
-
-    def start(self) -> "BacktestNode":
-        self.process.start()
-        wait_grpc_serving(self.address, self.process)
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
+        super().__init__({"SANDBOX_ADDR": sandbox_addr, "MARKETDATA_ADDR": marketdata_addr}, **settings)
 
 
 class Gateway:
