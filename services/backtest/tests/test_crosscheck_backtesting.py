@@ -25,11 +25,10 @@ import pytest
 
 from botmoon_backtest.domain import Candles, ExitReason, Levels, Signals, SimulationSettings, simulate
 
-DATA = Path("/work/shared/data/ohlcv/binance-spot_BTCUSDT_1h.csv.gz")
+# The real Binance candles the project ships (services/marketdata/.../bundled, see docs/marketdata.md).
+DATA = (Path(__file__).resolve().parents[2] / "marketdata" / "botmoon_marketdata" / "bundled"
+        / "binance-spot_BTCUSDT_1h.csv.gz")
 CAPITAL = 1_000_000.0
-
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"bundled candles not found at {DATA}")
-
 
 @pytest.fixture(scope="module")
 def market():
