@@ -1,11 +1,14 @@
 """The README's commands for real: `make up` starts the whole stack on :37674 from the built images,
 the seed's example requests succeed against it, and `make down` leaves nothing behind."""
 
+import json
+
 import docker
 import httpx
 import pytest
 
 from botmoon_testing.compose import BASE, PROJECT, make
+from botmoon_testing.receiver import Receiver
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack, pytest.mark.timeout(1200)]
 
@@ -22,7 +25,7 @@ def stack_leftovers() -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def stack():
-    make("up")
+    make("up", GATEWAY_WEBHOOK_ALLOW="host.docker.internal")
     try:
         with httpx.Client(base_url=BASE, timeout=120) as client:
             yield client
@@ -53,6 +56,25 @@ def test_seed_examples_against_the_compose_stack(stack):
                                                     "exchange": "binance"}).json()
     assert quick["success"] is True
     assert stack.post("/api/backtest/validate", json={"code": example}).json()["validation"]["valid"] is True
+    console = stack.get("/api/console/status").json()
+    assert console["success"] is True
+    assert console["summary"]["ai_executions_count"] >= 2 and console["summary"]["saved_algorithms_count"] >= 1
+    assert stack.get("/api/console/summary").json()["summary"] == console["summary"]
+    assert stack.get("/api/console/running").json()["success"] is True
+
+
+def test_webhook_test_reaches_a_receiver_on_this_host(stack):
+    receiver = Receiver(host="0.0.0.0").start()
+    try:
+        port = receiver.url.rsplit(":", 1)[1].split("/")[0]
+        reply = stack.post("/api/webhook/test", json={"webhook_url": f"http://host.docker.internal:{port}/hook"})
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["success"] is True
+        [received] = receiver.wait_for(1)
+        payload = json.loads(received.body)
+        assert payload["test"] is True and payload["side"] in ("BUY_MARKET", "SELL_MARKET")
+    finally:
+        receiver.stop()
 
 
 def test_make_down_leaves_nothing():

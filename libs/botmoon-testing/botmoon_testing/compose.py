@@ -1,5 +1,6 @@
 """The compose stack as the README starts it: `make up` / `make down` on :37674."""
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -10,8 +11,9 @@ BASE = "http://127.0.0.1:37674"
 PROJECT = "botmoon"
 
 
-def make(*targets: str, timeout: float = 900) -> None:
-    run = subprocess.run(["make", *targets], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+def make(*targets: str, timeout: float = 900, **env: str) -> None:
+    run = subprocess.run(["make", *targets], cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                         env={**os.environ, **env})
     assert run.returncode == 0, f"make {' '.join(targets)}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
 
 
