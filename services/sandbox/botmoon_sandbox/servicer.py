@@ -1,5 +1,6 @@
 """SandboxService over gRPC: translation between protobuf and the executor, errors to status codes."""
 
+import contextlib
 import json
 
 import grpc
@@ -61,20 +62,11 @@ class SandboxServicer(sandbox_pb2_grpc.SandboxServiceServicer):
         )
 
     async def Execute(self, request, context):
-        if not self._executor.accepting:
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "the sandbox has not verified its isolation yet")
-        try:
+        async with _status_codes(self._executor, context):
             outcome = await self._executor.execute(request.code, request.skip_validation)
-        except Overloaded as exc:
-            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
-        except EngineError as exc:
-            await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
         return outcome_to_proto(outcome)
 
     async def Session(self, request_iterator, context):
-        if not self._executor.accepting:
-            await context.abort(grpc.StatusCode.UNAVAILABLE, "the sandbox has not verified its isolation yet")
-
         async def calls():
             async for request in request_iterator:
                 try:
@@ -85,12 +77,21 @@ class SandboxServicer(sandbox_pb2_grpc.SandboxServiceServicer):
                     await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "args_json must be a JSON object")
                 yield SessionCall(request.op, args, request.binary, request.skip_validation)
 
-        try:
+        async with _status_codes(self._executor, context):
             async for outcome in self._executor.session(calls()):
                 yield session_reply(outcome)
-        except ValueError as exc:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
-        except Overloaded as exc:
-            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
-        except EngineError as exc:
-            await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))
+
+
+@contextlib.asynccontextmanager
+async def _status_codes(executor: Executor, context):
+    """Fail closed until the isolation probes passed; the executor's errors as gRPC status codes."""
+    if not executor.accepting:
+        await context.abort(grpc.StatusCode.UNAVAILABLE, "the sandbox has not verified its isolation yet")
+    try:
+        yield
+    except ValueError as exc:
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+    except Overloaded as exc:
+        await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, str(exc))
+    except EngineError as exc:
+        await context.abort(grpc.StatusCode.UNAVAILABLE, str(exc))

@@ -12,21 +12,19 @@ from botmoon_gateway.settings import GatewaySettings
 from botmoon_gateway.webhooks import Deliverer
 
 
-def _settings(request: Request) -> GatewaySettings:
-    return request.app.state.settings
+def _state(name: str):
+    """A dependency returning what the app's lifespan put in `app.state.<name>`."""
+    def dependency(request: Request):
+        return getattr(request.app.state, name)
+
+    return dependency
 
 
-def _db(request: Request) -> Database:
-    return request.app.state.db
-
-
-def _backends(request: Request) -> Backends:
-    return request.app.state.backends
-
-
-SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
-DbDep = Annotated[Database, Depends(_db)]
-BackendsDep = Annotated[Backends, Depends(_backends)]
+SettingsDep = Annotated[GatewaySettings, Depends(_state("settings"))]
+DbDep = Annotated[Database, Depends(_state("db"))]
+BackendsDep = Annotated[Backends, Depends(_state("backends"))]
+DelivererDep = Annotated[Deliverer, Depends(_state("deliverer"))]
+LiveDep = Annotated[LiveRunner, Depends(_state("live"))]
 
 
 def check_code_size(code: str, settings: GatewaySettings) -> None:
@@ -35,15 +33,3 @@ def check_code_size(code: str, settings: GatewaySettings) -> None:
         raise FieldError("code", f"is {size} bytes; the limit is {settings.max_code_bytes}", status_code=413)
     if not code.strip():
         raise FieldError("code", "is empty")
-
-
-def _deliverer(request: Request) -> Deliverer:
-    return request.app.state.deliverer
-
-
-def _live(request: Request) -> LiveRunner:
-    return request.app.state.live
-
-
-DelivererDep = Annotated[Deliverer, Depends(_deliverer)]
-LiveDep = Annotated[LiveRunner, Depends(_live)]

@@ -5,8 +5,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
-from botmoon_gateway.schemas.ai import Validation
-
 Timeframe = Literal["1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d"]
 Direction = Literal["long", "short"]
 
@@ -53,15 +51,6 @@ class QuickBody(BaseModel):
     symbol: StrictStr = "BTC/USDT:USDT"
     timeframe: Timeframe = "1h"
     exchange: Literal["binance", "okx"] = "binance"
-
-
-class StrategyValidateBody(BaseModel):
-    code: StrictStr
-
-
-class StrategyValidateResponse(BaseModel):
-    success: bool
-    validation: Validation
 
 
 class ExampleResponse(BaseModel):

@@ -9,14 +9,12 @@ from botmoon.backtest.v1 import backtest_pb2
 from botmoon_gateway.api.deps import BackendsDep, DbDep, SettingsDep, check_code_size
 from botmoon_gateway.db import Backtest, code_hash, new_id
 from botmoon_gateway.executions import problems_out
-from botmoon_gateway.schemas.ai import Validation
+from botmoon_gateway.schemas.ai import CodeBody, ValidateResponse, Validation
 from botmoon_gateway.schemas.backtest import (
     BacktestConfig,
     ExampleResponse,
     QuickBody,
     RunBody,
-    StrategyValidateBody,
-    StrategyValidateResponse,
 )
 
 router = APIRouter(prefix="/api/backtest", tags=["backtest"])
@@ -53,13 +51,13 @@ async def quick(body: QuickBody, settings: SettingsDep, db: DbDep, backends: Bac
     return await _run(RunBody(code=body.code, backtest_config=config), settings, db, backends)
 
 
-@router.post("/validate", response_model=StrategyValidateResponse)
-async def validate(body: StrategyValidateBody, settings: SettingsDep, backends: BackendsDep):
+@router.post("/validate", response_model=ValidateResponse)
+async def validate(body: CodeBody, settings: SettingsDep, backends: BackendsDep):
     """Check strategy code without a backtest: the sandbox's rules plus the strategy interface."""
     check_code_size(body.code, settings)
     reply = await backends.backtest.Validate(backtest_pb2.ValidateRequest(code=body.code),
                                              **backends.call_options())
-    return StrategyValidateResponse(success=True, validation=Validation(
+    return ValidateResponse(success=True, validation=Validation(
         valid=reply.valid, errors=problems_out(reply.errors), warnings=problems_out(reply.warnings)))
 
 
