@@ -15,8 +15,8 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: requirements/dev.txt requirements/constraints.txt $(PACKAGES)
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -c requirements/constraints.txt -r requirements/dev.txt && touch $@
+	@mkdir -p build && flock build/.venv.lock sh -c 'test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+	  $(BIN)/pip install -q -c requirements/constraints.txt -r requirements/dev.txt' && touch $@
 
 venv: $(BIN)/.installed ## install the packages and tools on the host
 
@@ -47,7 +47,7 @@ wheels: build/wheels/.stamp ## wheels for the images, built on the host
 images: venv ## build every image (skipped when nothing changed; Docker's cache otherwise)
 	@for image in sandbox-runner sandbox gateway marketdata backtest; do \
 	  docker image inspect botmoon/$$image:latest >/dev/null 2>&1 || rm -f build/images.stamp; done
-	@$(MAKE) --no-print-directory build/images.stamp
+	@mkdir -p build && flock build/.images.lock $(MAKE) --no-print-directory build/images.stamp
 
 BACKTEST_REPLICAS ?= 1
 
