@@ -101,11 +101,15 @@ async def serve(
     metrics_port: int = 0,
     max_connection_age_s: float = 0,
     max_connection_age_grace_s: float = 0,
+    recheck: Callable[[], Awaitable[bool]] | None = None,
+    recheck_interval_s: float = 10.0,
 ) -> None:
     """Serves until SIGTERM/SIGINT. Health says NOT_SERVING until `ready()` returns True.
     With a `metrics_port`, Prometheus metrics are served on it (botmoon_common.metrics).
     With a `max_connection_age_s`, clients are asked to reconnect after that long (calls in flight get
-    the grace period), so round-robin clients re-resolve DNS and find replicas added since."""
+    the grace period), so round-robin clients re-resolve DNS and find replicas added since.
+    With a `recheck`, health follows it every `recheck_interval_s` once ready (a dead dependency turns the
+    service NOT_SERVING, so the orchestrator's probes see it)."""
     services = list(services)
     options = list(GRPC_OPTIONS)
     if max_connection_age_s:
@@ -134,15 +138,18 @@ async def serve(
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
 
-    if ready is not None:
-        waiter = asyncio.create_task(_become_ready(ready, stop, health_servicer, names, retry_seconds))
-    else:
-        await _set_health(health_servicer, names, health_pb2.HealthCheckResponse.SERVING)
+    async def watch() -> None:
+        if ready is not None:
+            await _become_ready(ready, stop, health_servicer, names, retry_seconds)
+        else:
+            await _set_health(health_servicer, names, health_pb2.HealthCheckResponse.SERVING)
+        if recheck is not None:
+            await _follow(recheck, stop, health_servicer, names, recheck_interval_s)
 
+    watcher = asyncio.create_task(watch())
     await stop.wait()
-    log.info("shutting down")
-    if ready is not None:
-        waiter.cancel()
+    log.info("shutting down", extra={"grace_s": grace_seconds})
+    watcher.cancel()
     await health_servicer.enter_graceful_shutdown()
     await server.stop(grace_seconds)
     if on_stop is not None:
@@ -163,6 +170,23 @@ async def _become_ready(ready, stop: asyncio.Event, health_servicer, names, retr
             return
         log.error("readiness checks failed; NOT_SERVING, retrying", extra={"retry_s": retry_seconds})
         await asyncio.sleep(retry_seconds)
+
+
+async def _follow(recheck, stop: asyncio.Event, health_servicer, names, interval_s: float) -> None:
+    """Health follows `recheck()`: NOT_SERVING while it fails, SERVING again once it passes."""
+    serving = True
+    while not stop.is_set():
+        await asyncio.sleep(interval_s)
+        try:
+            ok = await recheck()
+        except Exception:
+            log.exception("health recheck raised")
+            ok = False
+        if ok != serving and not stop.is_set():
+            serving = ok
+            status = health_pb2.HealthCheckResponse.SERVING if ok else health_pb2.HealthCheckResponse.NOT_SERVING
+            await _set_health(health_servicer, names, status)
+            (log.info if ok else log.error)("health recheck changed the status", extra={"serving": ok})
 
 
 async def _set_health(servicer, names, status) -> None:

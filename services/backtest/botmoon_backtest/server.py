@@ -23,5 +23,6 @@ async def run(settings: BacktestSettings) -> None:
         await marketdata.close()
 
     await serve([service], f"{settings.host}:{settings.port}", metrics_port=settings.metrics_port, on_stop=close,
+                grace_seconds=settings.shutdown_grace_s,
                 max_connection_age_s=settings.max_connection_age_s,
                 max_connection_age_grace_s=settings.max_connection_age_grace_s)

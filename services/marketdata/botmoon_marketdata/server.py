@@ -50,4 +50,4 @@ async def run(settings: MarketDataSettings) -> None:
         service.store.close()
 
     await serve([grpc_service(service)], f"{settings.host}:{settings.port}", metrics_port=settings.metrics_port,
-                ready=ready, on_stop=stop)
+                ready=ready, on_stop=stop, grace_seconds=settings.shutdown_grace_s)

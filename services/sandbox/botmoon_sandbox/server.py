@@ -42,5 +42,11 @@ async def run(settings: SandboxSettings) -> None:
         sandbox_pb2_grpc.add_SandboxServiceServicer_to_server,
         sandbox_pb2.DESCRIPTOR.services_by_name["SandboxService"].full_name,
     )
+    async def engine_alive() -> bool:
+        return await asyncio.to_thread(engine.ping) and await asyncio.to_thread(engine.image_present)
+
     await serve([service], f"{settings.host}:{settings.port}", metrics_port=settings.metrics_port,
-                ready=ready, on_stop=pool.close)
+                ready=ready, on_stop=pool.close, grace_seconds=settings.shutdown_grace_s,
+                recheck=engine_alive, recheck_interval_s=settings.engine_recheck_s,
+                max_connection_age_s=settings.max_connection_age_s,
+                max_connection_age_grace_s=settings.max_connection_age_grace_s)

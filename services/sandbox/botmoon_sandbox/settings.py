@@ -34,6 +34,11 @@ class SandboxSettings(ServiceSettings):
     queue_size: int = Field(16, ge=0)
     reap_interval_s: float = Field(30.0, gt=0)
     start_timeout_s: float = Field(30.0, gt=0)
+    engine_recheck_s: float = Field(10.0, gt=0, description="how often a ready service re-checks its engine "
+                                    "and runner image; NOT_SERVING while either is gone")
+    max_connection_age_s: float = Field(0.0, ge=0, description="clients reconnect (and re-resolve DNS, finding "
+                                        "new replicas) after this long; 0 = never")
+    max_connection_age_grace_s: float = Field(330.0, ge=0, description="time calls in flight get to finish then")
 
     @property
     def stream_bytes(self) -> int:
