@@ -3,12 +3,14 @@
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictStr
+from pydantic import Field, StrictBool, StrictStr
+
+from botmoon_gateway.schemas.base import Body, Reply
 
 Status = Literal["completed", "failed", "timeout", "killed", "rejected"]
 
 
-class CodeBody(BaseModel):
+class CodeBody(Body):
     code: StrictStr = Field(description="Python code to check or run")
 
 
@@ -22,32 +24,32 @@ class DeployBody(CodeBody):
     return_result: StrictBool = False
 
 
-class ProblemOut(BaseModel):
+class ProblemOut(Reply):
     line: int
     column: int
     rule: str
     message: str
 
 
-class Validation(BaseModel):
+class Validation(Reply):
     valid: bool
     errors: list[ProblemOut]
     warnings: list[ProblemOut]
 
 
-class ValidateResponse(BaseModel):
+class ValidateResponse(Reply):
     success: bool
     validation: Validation
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(Reply):
     type: str
     message: str
     traceback: str
     line: int
 
 
-class ExecutionOut(BaseModel):
+class ExecutionOut(Reply):
     execution_id: str
     name: str
     status: Status
@@ -67,7 +69,7 @@ class ExecuteResponse(ExecutionOut):
     success: bool
 
 
-class DeployResponse(BaseModel):
+class DeployResponse(Reply):
     success: bool
     algorithm_id: str | None
     execution_id: str | None
@@ -79,7 +81,7 @@ class DeployResponse(BaseModel):
     execution: ExecutionOut | None = None
 
 
-class ExecutionList(BaseModel):
+class ExecutionList(Reply):
     success: bool
     count: int
     executions: list[ExecutionOut]

@@ -3,13 +3,15 @@
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import ConfigDict, Field, StrictStr, field_validator
+
+from botmoon_gateway.schemas.base import Body, Reply
 
 Timeframe = Literal["1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d"]
 Direction = Literal["long", "short"]
 
 
-class BacktestConfig(BaseModel):
+class BacktestConfig(Body):
     """backtest_config: every field has the documented default (docs/backtest-semantics.md)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -40,20 +42,20 @@ class BacktestConfig(BaseModel):
         return end
 
 
-class RunBody(BaseModel):
+class RunBody(Body):
     code: StrictStr
     backtest_config: BacktestConfig = Field(default_factory=BacktestConfig)
     strategy_params: dict[str, Any] = Field(default_factory=dict)
 
 
-class QuickBody(BaseModel):
+class QuickBody(Body):
     code: StrictStr
     symbol: StrictStr = "BTC/USDT:USDT"
     timeframe: Timeframe = "1h"
     exchange: Literal["binance", "okx"] = "binance"
 
 
-class ExampleResponse(BaseModel):
+class ExampleResponse(Reply):
     success: bool
     code: str
     strategy_params: dict[str, Any]

@@ -3,13 +3,15 @@
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from botmoon_gateway.schemas.base import Reply
 
 MarketType = Literal["CRYPTO_SPOT", "CRYPTO_FUTURE"]
 Source = Literal["exchange", "store", "bundled"]
 
 
-class SeriesOut(BaseModel):
+class SeriesOut(Reply):
     timeframe: str
     first: dt.datetime
     last: dt.datetime
@@ -17,7 +19,7 @@ class SeriesOut(BaseModel):
     source: Source
 
 
-class SymbolOut(BaseModel):
+class SymbolOut(Reply):
     symbol: str = Field(description="ccxt spelling: BTC/USDT:USDT (USDT perpetual) or BTC/USDT (spot)")
     name: str
     type: MarketType
@@ -26,20 +28,20 @@ class SymbolOut(BaseModel):
     data: list[SeriesOut] = Field(description="the stored series: range, count and where they came from")
 
 
-class SymbolsResponse(BaseModel):
+class SymbolsResponse(Reply):
     success: bool
     symbols: list[SymbolOut]
     exchanges: list[str]
     timeframes: list[str]
 
 
-class GapOut(BaseModel):
+class GapOut(Reply):
     first: dt.datetime = Field(description="open time of the first missing candle")
     last: dt.datetime = Field(description="open time of the last missing candle")
     missing: int
 
 
-class CandleColumns(BaseModel):
+class CandleColumns(Reply):
     """One list per field; row i of every list is one candle, ascending."""
 
     time: list[int] = Field(description="open time, UTC milliseconds")
@@ -50,7 +52,7 @@ class CandleColumns(BaseModel):
     volume: list[float]
 
 
-class CandlesResponse(BaseModel):
+class CandlesResponse(Reply):
     success: bool
     exchange: str
     symbol: str

@@ -3,10 +3,12 @@
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, Field, StrictBool, StrictStr
+from pydantic import Field, StrictBool, StrictStr
+
+from botmoon_gateway.schemas.base import Body, Reply
 
 
-class StartBody(BaseModel):
+class StartBody(Body):
     """The contract's optional start body; what is given replaces the stored configuration."""
 
     symbols: list[StrictStr] | None = Field(None, description="BTCUSDT_BINANCE or BTC/USDT:USDT spellings")
@@ -23,7 +25,7 @@ class ConfigBody(StartBody):
     name: StrictStr | None = Field(None, min_length=1, max_length=200)
 
 
-class StrategyConfig(BaseModel):
+class StrategyConfig(Reply):
     symbols: list[str]
     price_source: str
     exchange: str
@@ -32,14 +34,14 @@ class StrategyConfig(BaseModel):
     webhook_endpoint_ids: list[int]
 
 
-class Counters(BaseModel):
+class Counters(Reply):
     runs: int
     signals: int
     errors: int
     consecutive_failures: int
 
 
-class StrategyOut(BaseModel):
+class StrategyOut(Reply):
     id: str
     name: str
     algorithm_id: str
@@ -59,19 +61,19 @@ class StrategyOut(BaseModel):
     created_at: dt.datetime
 
 
-class StrategyResponse(BaseModel):
+class StrategyResponse(Reply):
     success: bool
     strategy: StrategyOut
     message: str | None = None
 
 
-class StrategyList(BaseModel):
+class StrategyList(Reply):
     success: bool
     count: int
     strategies: list[StrategyOut]
 
 
-class SignalOut(BaseModel):
+class SignalOut(Reply):
     signal_id: str
     strategy_id: str
     symbol: str
@@ -81,13 +83,13 @@ class SignalOut(BaseModel):
     created_at: dt.datetime
 
 
-class SignalList(BaseModel):
+class SignalList(Reply):
     success: bool
     count: int
     signals: list[SignalOut]
 
 
-class Summary(BaseModel):
+class Summary(Reply):
     total_strategies: int
     running_strategies: int
     enabled_strategies: int
@@ -98,7 +100,7 @@ class Summary(BaseModel):
     saved_algorithms_count: int
 
 
-class StreamOut(BaseModel):
+class StreamOut(Reply):
     exchange: str
     symbol: str
     timeframe: str
@@ -107,7 +109,7 @@ class StreamOut(BaseModel):
     seconds_since_update: float
 
 
-class ExecutionBrief(BaseModel):
+class ExecutionBrief(Reply):
     execution_id: str
     name: str
     status: str
@@ -116,7 +118,7 @@ class ExecutionBrief(BaseModel):
     created_at: dt.datetime
 
 
-class AlgorithmBrief(BaseModel):
+class AlgorithmBrief(Reply):
     algorithm_id: str
     name: str
     code_hash: str
@@ -124,7 +126,7 @@ class AlgorithmBrief(BaseModel):
     created_at: dt.datetime
 
 
-class ConsoleStatus(BaseModel):
+class ConsoleStatus(Reply):
     success: bool
     timestamp: dt.datetime
     summary: Summary
@@ -134,13 +136,13 @@ class ConsoleStatus(BaseModel):
     saved_algorithms: list[AlgorithmBrief]
 
 
-class SummaryResponse(BaseModel):
+class SummaryResponse(Reply):
     success: bool
     timestamp: dt.datetime
     summary: Summary
 
 
-class RunningResponse(BaseModel):
+class RunningResponse(Reply):
     success: bool
     timestamp: dt.datetime
     count: int

@@ -3,13 +3,15 @@
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import ConfigDict, Field, StrictBool, StrictStr
+
+from botmoon_gateway.schemas.base import Body, Reply
 
 SAMPLE = {"market_type": "CRYPTO_FUTURES", "symbol": "BTCUSDT", "side": "BUY_MARKET", "signal_type": "EMA_CROSS",
           "risk_level": "BALANCED", "timeframe": "15", "price": 50000.00, "tp_pct": 2.0, "sl_pct": 1.0}
 
 
-class EndpointIn(BaseModel):
+class EndpointIn(Body):
     url: StrictStr = Field(min_length=1, max_length=2000)
     name: StrictStr = Field("", max_length=200)
     secret: StrictStr | None = Field(None, min_length=8, max_length=200,
@@ -19,7 +21,7 @@ class EndpointIn(BaseModel):
     enabled: StrictBool = True
 
 
-class EndpointUpdate(BaseModel):
+class EndpointUpdate(Body):
     url: StrictStr | None = Field(None, min_length=1, max_length=2000)
     name: StrictStr | None = Field(None, max_length=200)
     secret: StrictStr | None = Field(None, min_length=8, max_length=200)
@@ -27,7 +29,7 @@ class EndpointUpdate(BaseModel):
     enabled: StrictBool | None = None
 
 
-class EndpointOut(BaseModel):
+class EndpointOut(Reply):
     id: int
     url: str
     name: str
@@ -38,18 +40,18 @@ class EndpointOut(BaseModel):
     created_at: dt.datetime
 
 
-class EndpointResponse(BaseModel):
+class EndpointResponse(Reply):
     success: bool
     endpoint: EndpointOut
 
 
-class EndpointList(BaseModel):
+class EndpointList(Reply):
     success: bool
     count: int
     endpoints: list[EndpointOut]
 
 
-class Target(BaseModel):
+class Target(Body):
     webhook_url: StrictStr | None = Field(None, max_length=2000, description="send here, or to endpoint_id")
     endpoint_id: int | None = Field(None, description="a stored endpoint (its secret and headers apply)")
     secret: StrictStr | None = Field(None, min_length=8, max_length=200, description="sign with this (webhook_url)")
@@ -71,7 +73,7 @@ class SendBody(Target):
     sl_pct: float | None = Field(None, ge=0)
 
 
-class AttemptOut(BaseModel):
+class AttemptOut(Reply):
     number: int
     status: str
     response_code: int | None
@@ -80,7 +82,7 @@ class AttemptOut(BaseModel):
     at: dt.datetime
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(Reply):
     delivery_id: str
     endpoint_id: int | None
     signal_id: str | None
@@ -96,12 +98,12 @@ class DeliveryOut(BaseModel):
     attempt_log: list[AttemptOut] = []
 
 
-class SendResponse(BaseModel):
+class SendResponse(Reply):
     success: bool
     delivery: DeliveryOut
 
 
-class DeliveryList(BaseModel):
+class DeliveryList(Reply):
     success: bool
     count: int
     deliveries: list[DeliveryOut]

@@ -1,26 +1,9 @@
 """Timeframes: their length, their grid in UTC, and which lower one a higher one resamples from."""
 
+from botmoon_common.timeframes import MINUTE_MS, TIMEFRAMES
 from botmoon_marketdata.domain.errors import InvalidRequest
 
-MINUTE_MS = 60_000
-
-# Every timeframe here lies on a grid counted from the Unix epoch (UTC midnight), as exchanges align them.
-TIMEFRAMES: dict[str, int] = {
-    "1m": MINUTE_MS,
-    "3m": 3 * MINUTE_MS,
-    "5m": 5 * MINUTE_MS,
-    "15m": 15 * MINUTE_MS,
-    "30m": 30 * MINUTE_MS,
-    "1h": 60 * MINUTE_MS,
-    "2h": 120 * MINUTE_MS,
-    "4h": 240 * MINUTE_MS,
-    "6h": 360 * MINUTE_MS,
-    "8h": 480 * MINUTE_MS,
-    "12h": 720 * MINUTE_MS,
-    "1d": 1440 * MINUTE_MS,
-}
-# The ones the API lists (GET /api/backtest/symbols).
-API_TIMEFRAMES = ("1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d")
+__all__ = ["MINUTE_MS", "TIMEFRAMES", "floor", "last_closed_open", "lower_sources", "ms", "parse"]
 
 
 def parse(timeframe: str) -> str:
