@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from botmoon_backtest.domain.model import Candles, Levels, Signals, SimulationSettings
+from botmoon_backtest.domain.model import Candles, ExitReason, Levels, Signals, SimulationSettings
 from botmoon_backtest.domain.simulation import simulate
 
 TP_PCT = 0.02
@@ -95,6 +95,18 @@ def vectorbt_runner(inputs: BenchInputs):
     return run
 
 
+def entries_on_a_stop_exit_bar(trades) -> int:
+    """Entries made on the bar where the previous trade was closed by its TP or SL.
+
+    vectorbt's `from_signals` fills at most one order per bar and column: when a stop closes the
+    position on a bar, that bar's entry signal is not taken. The engine closes at the stop and then
+    enters at the signal's close, so these entries are exactly the trades vectorbt does not make.
+    """
+    stop_exit = np.isin(trades.exit_reason, (ExitReason.TP, ExitReason.SL))
+    stop_exit_bars = trades.exit_bar[stop_exit]
+    return int(np.isin(trades.entry_bar, stop_exit_bars).sum())
+
+
 def time_engine_and_vectorbt(inputs: BenchInputs, repeat: int = 9) -> dict:
     """First calls, then warm calls of both engines interleaved, so that both see the same machine load.
 
@@ -116,6 +128,11 @@ def time_engine_and_vectorbt(inputs: BenchInputs, repeat: int = 9) -> dict:
         portfolio = vectorbt()
         report["vectorbt"] = {"version": vbt.__version__, "first_call_s": time.perf_counter() - start,
                               "trades": int(portfolio.trades.count()), "final_equity": float(portfolio.final_value())}
+        entry_bars = set(result.trades.entry_bar.tolist())
+        report["vectorbt"]["entries_it_skips"] = len(entry_bars - set(portfolio.trades.values["entry_idx"].tolist()))
+        report["vectorbt"]["entries_it_makes_that_we_do_not"] = len(
+            set(portfolio.trades.values["entry_idx"].tolist()) - entry_bars)
+        report["engine"]["entries_on_a_stop_exit_bar"] = entries_on_a_stop_exit_bar(result.trades)
     runs = {"engine": (engine, lambda: engine().equity)}
     if vectorbt is not None:
         runs["vectorbt"] = (vectorbt, lambda: vectorbt().value())
