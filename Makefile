@@ -1,12 +1,20 @@
 # Botmoon: `make up` starts the stack on :37674, `make test` runs every check. `make help` lists the rest.
-.PHONY: help up down test bench proto proto-check lint images base-image wheels venv logs clean
+.PHONY: help compose-env up down test bench proto proto-check lint images base-image wheels venv logs clean
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 COMPOSE_FILE := deploy/compose/compose.yaml
-PROJECT := botmoon
+# One stack per compose project: its name, the host port of its gateway, and where its settings come from.
+PROJECT ?= botmoon
+HOST_PORT ?= 37674
+ENV_FILE ?= .env
+export HOST_PORT
+export SANDBOX_POOL := compose-$(PROJECT)
+export BOTMOON_ENV_DIR := $(CURDIR)/build/compose/$(PROJECT)
+STACK = $(COMPOSE) --env-file $(BOTMOON_ENV_DIR)/compose.env -p $(PROJECT) -f $(COMPOSE_FILE)
+READY_HOST = $(if $(filter-out 0.0.0.0 ::,$(GATEWAY_BIND)),$(GATEWAY_BIND),127.0.0.1)
 export TESTCONTAINERS_RYUK_DISABLED := true
 export DOCKER_GID := $(shell stat -c %g /var/run/docker.sock 2>/dev/null || echo 0)
 PACKAGES := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml services/*/*/pyproject.toml)
@@ -51,17 +59,20 @@ images: venv ## build every image (skipped when nothing changed; Docker's cache 
 
 BACKTEST_REPLICAS ?= 1
 
-up: images ## start the stack on :37674 and wait until it is healthy (BACKTEST_REPLICAS=N scales backtest)
-	$(COMPOSE) -p $(PROJECT) -f $(COMPOSE_FILE) up -d --remove-orphans --scale backtest=$(BACKTEST_REPLICAS)
-	scripts/wait-ready.sh http://127.0.0.1:37674/ready 180
-	@echo "Botmoon is up: http://127.0.0.1:37674  (API docs: http://127.0.0.1:37674/docs)"
+compose-env:
+	@$(PYTHON) scripts/compose-env.py $(BOTMOON_ENV_DIR) $(ENV_FILE)
 
-down: ## stop the stack and remove its containers (VOLUMES=1 removes the data too)
-	$(COMPOSE) -p $(PROJECT) -f $(COMPOSE_FILE) down --remove-orphans $(if $(VOLUMES),-v,)
-	scripts/remove-sandboxes.sh
+up: images compose-env ## start the stack on :37674 (HOST_PORT, PROJECT) and wait until healthy (BACKTEST_REPLICAS=N scales backtest)
+	$(STACK) up -d --remove-orphans --scale backtest=$(BACKTEST_REPLICAS)
+	scripts/wait-ready.sh http://$(READY_HOST):$(HOST_PORT)/ready 180
+	@echo "Botmoon is up: http://$(READY_HOST):$(HOST_PORT)  (API docs: http://$(READY_HOST):$(HOST_PORT)/docs)"
 
-logs: ## follow logs (service=gateway|sandbox)
-	$(COMPOSE) -p $(PROJECT) -f $(COMPOSE_FILE) logs -f $(service)
+down: compose-env ## stop the stack and remove its containers (VOLUMES=1 removes the data too)
+	$(STACK) down --remove-orphans $(if $(VOLUMES),-v,)
+	scripts/remove-sandboxes.sh $(SANDBOX_POOL)
+
+logs: compose-env ## follow logs (service=gateway|sandbox)
+	$(STACK) logs -f $(service)
 
 test: venv proto-check lint images ## stubs fresh, lint, then the whole suite
 	$(BIN)/pytest

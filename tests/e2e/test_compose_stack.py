@@ -1,39 +1,26 @@
-"""The README's commands for real: `make up` starts the whole stack on :37674 from the built images,
-the seed's example requests succeed against it, and `make down` leaves nothing behind."""
+"""The README's commands for real: `make up` starts the whole stack from the built images, the seed's example
+requests succeed against it, and `make down` leaves nothing behind and touches no other stack. Each stack here
+has its own project and port (tests/e2e/conftest.py), as `make up PROJECT=… HOST_PORT=…` gives."""
 
 import json
 
-import docker
 import httpx
 import pytest
 
-from botmoon_testing.compose import BASE, PROJECT, make
+from botmoon_testing.compose import Stack
 from botmoon_testing.receiver import Receiver
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack, pytest.mark.timeout(1200)]
 
-def stack_leftovers() -> dict[str, list[str]]:
-    client = docker.from_env()
-    label = {"label": f"com.docker.compose.project={PROJECT}"}
-    return {
-        "containers": [c.name for c in client.containers.list(all=True, filters=label)]
-        + [c.short_id for c in client.containers.list(all=True, filters={"label": "botmoon.sandbox.pool=compose"})],
-        "networks": [n.name for n in client.networks.list(filters=label)],
-        "volumes": [v.name for v in client.volumes.list(filters=label)],
-    }
-
 
 @pytest.fixture(scope="module")
-def stack():
-    make("up", GATEWAY_WEBHOOK_ALLOW="host.docker.internal")
-    try:
-        with httpx.Client(base_url=BASE, timeout=120) as client:
-            yield client
-    finally:
-        make("down", "VOLUMES=1")
+def client(stack):
+    with stack.client(timeout=120) as client:
+        yield client
 
 
-def test_seed_examples_against_the_compose_stack(stack):
+def test_seed_examples_against_the_compose_stack(client):
+    stack = client
     assert stack.get("/ready").json()["ready"] is True
     deploy = stack.post("/api/ai/deploy", json={"code": "# My algorithm\nprint('Hello from AI!')\nresult = 42",
                                                  "name": "MyAlgorithm", "auto_run": True, "return_result": True}).json()
@@ -63,7 +50,8 @@ def test_seed_examples_against_the_compose_stack(stack):
     assert stack.get("/api/console/running").json()["success"] is True
 
 
-def test_webhook_test_reaches_a_receiver_on_this_host(stack):
+def test_webhook_test_reaches_a_receiver_on_this_host(client):
+    stack = client
     receiver = Receiver(host="0.0.0.0").start()
     try:
         port = receiver.url.rsplit(":", 1)[1].split("/")[0]
@@ -77,8 +65,13 @@ def test_webhook_test_reaches_a_receiver_on_this_host(stack):
         receiver.stop()
 
 
-def test_make_down_leaves_nothing():
-    make("up")
-    assert stack_leftovers()["containers"]
-    make("down", "VOLUMES=1")
-    assert stack_leftovers() == {"containers": [], "networks": [], "volumes": []}
+def test_make_down_leaves_nothing_and_no_other_stack_is_touched(stack):
+    other_before = stack.started()
+    second = Stack()
+    second.up()
+    assert second.leftovers()["containers"]
+    assert httpx.get(f"{second.base}/ready", timeout=10).json()["ready"] is True
+    second.down()
+    assert second.leftovers() == {"containers": [], "networks": [], "volumes": []}
+    assert stack.started() == other_before
+    assert httpx.get(f"{stack.base}/ready", timeout=10).json()["ready"] is True

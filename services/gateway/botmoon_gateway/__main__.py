@@ -1,6 +1,11 @@
 """Starts the gateway."""
 
+import logging
+import os
+import sys
+
 import uvicorn
+from pydantic import ValidationError
 
 from botmoon_common import log
 from botmoon_gateway.app import create_app
@@ -8,10 +13,18 @@ from botmoon_gateway.settings import GatewaySettings
 
 
 def main() -> None:
-    settings = GatewaySettings()
+    try:
+        settings = GatewaySettings()
+    except ValidationError as exc:
+        log.setup("gateway", os.environ.get("GATEWAY_LOG_LEVEL", "INFO"))
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"]) or "settings"
+            logging.getLogger(__name__).critical("refusing to start: invalid setting",
+                                                 extra={"field": field, "reason": error["msg"]})
+        sys.exit(2)
     log.setup("gateway", settings.log_level)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                access_log=False, timeout_graceful_shutdown=10)
+                access_log=False, timeout_graceful_shutdown=settings.shutdown_grace_s)
 
 
 if __name__ == "__main__":

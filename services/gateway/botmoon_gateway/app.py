@@ -8,6 +8,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
 from botmoon_gateway import errors
+from botmoon_gateway.allowed_hosts import AllowedHosts
 from botmoon_gateway.api.routes import ai, backtest, console, health, marketdata, metrics, strategies, webhooks
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.db import Database
@@ -27,7 +28,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.backends = Backends(
             {"sandbox": settings.sandbox_addr, "marketdata": settings.marketdata_addr,
              "backtest": settings.backtest_addr},
-            settings.grpc_timeout_s, settings.health_timeout_s)
+            settings.grpc_timeout_s, settings.health_timeout_s, settings.dns_min_interval_s)
         app.state.deliverer = Deliverer(
             app.state.db, UrlGuard(settings.webhook_allow),
             DeliveryPolicy(settings.webhook_timeout_s, settings.webhook_max_attempts, settings.webhook_backoff_s,
@@ -50,6 +51,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(ApiKeys, keys=settings.api_key_list)  # inside RequestContext: 401s get an id
+    app.add_middleware(AllowedHosts, extra=settings.allowed_host_list)  # before keys: no key check for rebinding
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)
     errors.install(app, settings.retry_after_s)
     app.include_router(health.router)

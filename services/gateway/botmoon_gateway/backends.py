@@ -1,5 +1,7 @@
 """gRPC channels and stubs of the services behind the gateway, opened and closed with the app."""
 
+import json
+
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -14,17 +16,43 @@ CHANNEL_OPTIONS = [
     ("grpc.initial_reconnect_backoff_ms", 250),
     ("grpc.min_reconnect_backoff_ms", 250),
     ("grpc.max_reconnect_backoff_ms", 2000),
-    ("grpc.lb_policy_name", "round_robin"),
+    # Our service config only: a DNS TXT record must not change balancing or retries.
+    ("grpc.service_config_disable_resolution", 1),
+    ("grpc.enable_retries", 1),
+    # A request is retried only while it fits this buffer: the largest code plus its config.
+    ("grpc.per_rpc_retry_buffer_size", 4 * 1024 * 1024),
 ]
+# Every backtest RPC is idempotent (Run computes and returns; the gateway stores the result), so a call
+# a replica could not take or dropped as it stopped (UNAVAILABLE) is sent again, to another replica.
+RETRIED_SERVICES = {"backtest": "botmoon.backtest.v1.BacktestService"}
+RETRY_POLICY = {"maxAttempts": 4, "initialBackoff": "0.2s", "maxBackoff": "2s", "backoffMultiplier": 2,
+                "retryableStatusCodes": ["UNAVAILABLE"]}
+
+
+def service_config(service: str | None) -> str:
+    """Round robin over every address the name resolves to; retries of UNAVAILABLE for `service`'s RPCs."""
+    config: dict = {"loadBalancingConfig": [{"round_robin": {}}]}
+    if service:
+        config["methodConfig"] = [{"name": [{"service": service}], "retryPolicy": RETRY_POLICY}]
+    return json.dumps(config)
+
+
+def channel_options(name: str, dns_min_interval_s: float) -> list[tuple]:
+    """Options of the channel to one backend. A `dns:///` name is re-resolved when a connection closes
+    (a replica stopped, or a server's max connection age asked clients to reconnect, gRFC A9), at most
+    once every `dns_min_interval_s`: replicas added behind the name are found that way."""
+    return [*CHANNEL_OPTIONS, ("grpc.service_config", service_config(RETRIED_SERVICES.get(name))),
+            ("grpc.dns_min_time_between_resolutions_ms", int(dns_min_interval_s * 1000))]
 
 
 class Backends:
     """One channel per service (round robin over every address a name resolves to), and its stub."""
 
-    def __init__(self, addresses: dict[str, str], timeout_s: float, health_timeout_s: float):
+    def __init__(self, addresses: dict[str, str], timeout_s: float, health_timeout_s: float,
+                 dns_min_interval_s: float = 5.0):
         self.timeout_s = timeout_s
         self.health_timeout_s = health_timeout_s
-        self._channels = {name: grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+        self._channels = {name: grpc.aio.insecure_channel(address, options=channel_options(name, dns_min_interval_s))
                           for name, address in addresses.items()}
         self.sandbox = sandbox_pb2_grpc.SandboxServiceStub(self._channels["sandbox"])
         self.marketdata = marketdata_pb2_grpc.MarketDataServiceStub(self._channels["marketdata"])

@@ -38,7 +38,7 @@ class RequestContext:
         try:
             length = headers.get(b"content-length", b"0")
             if not length.isdigit() or int(length) > self._max_body:
-                await _reply(send_with_id, 413, error_body(
+                await reply_json(send_with_id, 413, error_body(
                     "request body too large", [{"field": "body", "reason": f"over {self._max_body} bytes"}]))
             else:
                 await self.app(scope, receive, send_with_id)
@@ -65,7 +65,7 @@ class ApiKeys:
             return await self.app(scope, receive, send)
         if self._valid(_presented_key(scope)):
             return await self.app(scope, receive, send)
-        await _reply(send, 401, error_body(
+        await reply_json(send, 401, error_body(
             "missing or invalid API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"),
             [(b"www-authenticate", b'Bearer realm="botmoon"')])
 
@@ -85,7 +85,7 @@ def _presented_key(scope) -> bytes:
     return credentials.strip() if scheme.lower() == b"bearer" else b""
 
 
-async def _reply(send, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def reply_json(send, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
     payload = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),

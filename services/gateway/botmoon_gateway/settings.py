@@ -1,6 +1,8 @@
 """Gateway settings from GATEWAY_ variables; peers as <PEER>_ADDR."""
 
-from pydantic import AliasChoices, Field
+import ipaddress
+
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from botmoon_common.settings import ServiceSettings
@@ -10,6 +12,15 @@ class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     port: int = 37674
+    host: str = Field("127.0.0.1", description="address to listen on; beyond loopback it needs API keys or "
+                                               "open_access")
+    bind: str = Field("", description="the address clients reach the gateway on when that is not `host`, e.g. the "
+                                      "host side of compose's port mapping; the open-access check uses it")
+    open_access: bool = Field(False, description="serve without API keys although reachable beyond loopback")
+    allowed_hosts: str = Field("", description="comma-separated Host header names admitted besides localhost and "
+                                               "IP addresses; '*.example.com' a domain's names, '*' any")
+    dns_min_interval_s: float = Field(5.0, ge=0, description="least time between two DNS resolutions of a backend's "
+                                                             "name (dns:/// addresses: how soon replicas are found)")
     database_url: str = "sqlite:///./botmoon.db"
     sandbox_addr: str = Field("127.0.0.1:50051", validation_alias=AliasChoices("SANDBOX_ADDR", "GATEWAY_SANDBOX_ADDR"))
     marketdata_addr: str = Field("127.0.0.1:50052",
@@ -29,6 +40,19 @@ class GatewaySettings(ServiceSettings):
     def api_key_list(self) -> list[str]:
         return [k.strip() for k in self.api_keys.split(",") if k.strip()]
 
+    @property
+    def allowed_host_list(self) -> list[str]:
+        return [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
+
+    @model_validator(mode="after")
+    def _keys_beyond_loopback(self):
+        """An API reachable beyond this machine runs code for anyone: it needs keys, or an explicit choice."""
+        exposed = self.bind or self.host
+        if not self.api_key_list and not self.open_access and not is_loopback(exposed):
+            raise ValueError(f"the gateway would listen on {exposed} (beyond loopback) with no API keys: set "
+                             "GATEWAY_API_KEYS, or GATEWAY_OPEN_ACCESS=true to serve anyone who can reach it")
+        return self
+
     # Webhook delivery (docs: README "Webhooks")
     webhook_timeout_s: float = Field(5.0, gt=0, description="timeout of one delivery attempt")
     webhook_max_attempts: int = Field(5, ge=1, le=20, description="attempts per delivery, the first included")
@@ -43,3 +67,13 @@ class GatewaySettings(ServiceSettings):
     live_tick_s: float = Field(1.0, gt=0, description="how often the runner looks for strategies to start or stop")
     live_lease_s: float = Field(30.0, gt=0, description="a runner's hold on a strategy, renewed while it runs")
     live_min_interval_s: float = Field(1.0, gt=0, description="smallest interval_seconds accepted")
+
+
+def is_loopback(address: str) -> bool:
+    """True for localhost and loopback IPs; all-interfaces (0.0.0.0, ::), other IPs and names are beyond."""
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False

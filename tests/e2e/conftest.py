@@ -1,0 +1,18 @@
+"""One compose stack for the e2e tests, under its own project name and port: a stack the user started with
+`make up` (project botmoon, :37674) is neither used nor changed."""
+
+import pytest
+
+from botmoon_testing.compose import Stack
+
+
+@pytest.fixture(scope="session")
+def stack():
+    # Webhook targets on this host (test_compose_stack.py); everything else the stack's defaults.
+    stack = Stack(GATEWAY_WEBHOOK_ALLOW="host.docker.internal")
+    stack.up()
+    try:
+        yield stack
+    finally:
+        stack.down()
+    assert stack.leftovers() == {"containers": [], "networks": [], "volumes": []}
