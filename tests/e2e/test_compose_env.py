@@ -54,15 +54,15 @@ def test_every_setting_of_env_example_reaches_its_service_only(tmp_path):
 
 def test_the_environment_wins_over_the_file_and_the_file_over_the_compose_defaults(tmp_path):
     env_file = tmp_path / "my.env"
-    env_file.write_text("export GATEWAY_API_KEYS='a b'  \nMARKETDATA_EXCHANGE_ACCESS=true # online\nOTHER=1\n")
+    env_file.write_text("export GATEWAY_API_KEYS='a b'  \nMARKETDATA_EXCHANGE_ACCESS=false # offline\nOTHER=1\n")
     assert run_script(tmp_path / "out", env_file).returncode == 0
-    assert read(tmp_path / "out" / "marketdata.env") == {"MARKETDATA_EXCHANGE_ACCESS": "true"}
+    assert read(tmp_path / "out" / "marketdata.env") == {"MARKETDATA_EXCHANGE_ACCESS": "false"}
     assert read(tmp_path / "out" / "gateway.env") == {"GATEWAY_API_KEYS": "'a b'"}
     assert run_script(tmp_path / "out", env_file, GATEWAY_API_KEYS="k1").returncode == 0
     assert read(tmp_path / "out" / "gateway.env") == {"GATEWAY_API_KEYS": "k1"}
-    assert read(tmp_path / "out" / "marketdata.env") == {"MARKETDATA_EXCHANGE_ACCESS": "true"}
+    assert read(tmp_path / "out" / "marketdata.env") == {"MARKETDATA_EXCHANGE_ACCESS": "false"}
     assert run_script(tmp_path / "none").returncode == 0
-    assert read(tmp_path / "none" / "marketdata.env") == {"MARKETDATA_EXCHANGE_ACCESS": "false"}
+    assert read(tmp_path / "none" / "marketdata.env") == {"MARKETDATA_EXCHANGE_ACCESS": "true"}
 
 
 def test_a_value_compose_would_rewrite_is_refused_with_its_name(tmp_path):
