@@ -11,6 +11,7 @@ from botmoon_gateway import errors
 from botmoon_gateway.allowed_hosts import AllowedHosts
 from botmoon_gateway.api.routes import ai, backtest, console, health, marketdata, metrics, strategies, webhooks
 from botmoon_gateway.backends import Backends
+from botmoon_gateway.console import install as install_console
 from botmoon_gateway.db import Database
 from botmoon_gateway.live.runner import LiveRunner
 from botmoon_gateway.middleware import ApiKeys, RequestContext
@@ -63,6 +64,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(webhooks.router)
 
+    install_console(app)
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
 
     @app.get("/docs", include_in_schema=False)

@@ -54,14 +54,16 @@ class ApiKeys:
     """With keys configured, every path but the health checks needs `Authorization: Bearer <key>` or
     `X-API-Key: <key>`; without keys, everything is open."""
 
-    OPEN_PATHS = frozenset({"/health", "/ready"})
+    OPEN_PATHS = frozenset({"/health", "/ready", "/"})
+    OPEN_PREFIXES = ("/console/",)  # the console's page and files: no data; the page then asks for a key
 
     def __init__(self, app, keys: list[str]):
         self.app = app
         self._keys = [k.encode() for k in keys]
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not self._keys or scope["path"] in self.OPEN_PATHS:
+        if (scope["type"] != "http" or not self._keys or scope["path"] in self.OPEN_PATHS
+                or scope["path"].startswith(self.OPEN_PREFIXES)):
             return await self.app(scope, receive, send)
         if self._valid(_presented_key(scope)):
             return await self.app(scope, receive, send)
