@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
 
-from botmoon_gateway import errors
+from botmoon_gateway import errors, mcp_mount, openapi
 from botmoon_gateway.allowed_hosts import AllowedHosts
 from botmoon_gateway.api.routes import ai, backtest, console, health, marketdata, metrics, strategies, webhooks
 from botmoon_gateway.backends import Backends
@@ -36,7 +36,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                            settings.webhook_backoff_max_s))
         app.state.live = LiveRunner(app.state.db, app.state.backends, app.state.deliverer, settings)
         await app.state.live.start()
-        yield
+        async with mcp_sessions.run():
+            yield
         await app.state.live.close()
         await app.state.deliverer.close()
         await app.state.backends.close()
@@ -49,6 +50,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.settings = settings
     app.add_middleware(ApiKeys, keys=settings.api_key_list)  # inside RequestContext: 401s get an id
@@ -65,6 +67,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(webhooks.router)
 
     install_console(app)
+    mcp_sessions = mcp_mount.install(app, settings.mcp_allowed_origin_list, settings.api_key_list)
+    openapi.install(app)
     app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
 
     @app.get("/docs", include_in_schema=False)

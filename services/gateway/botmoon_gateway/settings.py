@@ -19,6 +19,8 @@ class GatewaySettings(ServiceSettings):
     open_access: bool = Field(False, description="serve without API keys although reachable beyond loopback")
     allowed_hosts: str = Field("", description="comma-separated Host header names admitted besides localhost and "
                                                "IP addresses; '*.example.com' a domain's names, '*' any")
+    mcp_allowed_origins: str = Field("", description="comma-separated browser origins admitted at /mcp besides local "
+                                                     "ones and the gateway's own, e.g. https://claude.ai; '*' any")
     dns_min_interval_s: float = Field(5.0, ge=0, description="least time between two DNS resolutions of a backend's "
                                                              "name (dns:/// addresses: how soon replicas are found)")
     database_url: str = "sqlite:///./botmoon.db"
@@ -43,6 +45,10 @@ class GatewaySettings(ServiceSettings):
     @property
     def allowed_host_list(self) -> list[str]:
         return [h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()]
+
+    @property
+    def mcp_allowed_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.mcp_allowed_origins.split(",") if o.strip()]
 
     @model_validator(mode="after")
     def _keys_beyond_loopback(self):

@@ -1,0 +1,3 @@
+from botmoon_client.cli import main
+
+main()
