@@ -64,7 +64,7 @@ compose-env:
 
 up: images compose-env ## start the stack on :37674 (HOST_PORT, PROJECT) and wait until healthy (BACKTEST_REPLICAS=N scales backtest)
 	$(STACK) up -d --remove-orphans --scale backtest=$(BACKTEST_REPLICAS)
-	scripts/wait-ready.sh http://$(READY_HOST):$(HOST_PORT)/ready 180
+	scripts/wait-ready.sh http://$(READY_HOST):$(HOST_PORT)/ready 180 || { $(STACK) logs --tail 5 gateway; exit 1; }
 	@echo "Botmoon is up: http://$(READY_HOST):$(HOST_PORT)  (API docs: http://$(READY_HOST):$(HOST_PORT)/docs)"
 
 down: compose-env ## stop the stack and remove its containers (VOLUMES=1 removes the data too)
