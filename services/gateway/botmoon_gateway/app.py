@@ -33,7 +33,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.deliverer = Deliverer(
             app.state.db, UrlGuard(settings.webhook_allow),
             DeliveryPolicy(settings.webhook_timeout_s, settings.webhook_max_attempts, settings.webhook_backoff_s,
-                           settings.webhook_backoff_max_s))
+                           settings.webhook_backoff_max_s, settings.webhook_max_response_bytes))
         app.state.live = LiveRunner(app.state.db, app.state.backends, app.state.deliverer, settings)
         await app.state.live.start()
         async with mcp_sessions.run():

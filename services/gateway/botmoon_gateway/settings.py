@@ -65,6 +65,8 @@ class GatewaySettings(ServiceSettings):
     webhook_backoff_s: float = Field(1.0, ge=0, description="delay before the 2nd attempt; doubles each time")
     webhook_backoff_max_s: float = Field(60.0, ge=0, description="cap of one backoff delay")
     webhook_allow: str = Field("", description="comma-separated CIDRs or host names admitted past the SSRF guard")
+    webhook_max_response_bytes: int = Field(1024, ge=0, le=65536,
+                                            description="most bytes of a receiver's reply read (quoted on failure)")
     # Live strategies
     live_symbols: str = Field("BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT",
                               description="the symbol universe: comma-separated, any spelling")

@@ -1,11 +1,18 @@
 """Bodies of the webhook endpoints: stored endpoints, send/test with the contract's payload, deliveries."""
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, StrictStr
 
 from botmoon_gateway.schemas.base import Body, Reply
+from botmoon_gateway.webhooks.headers import check_headers
+from botmoon_gateway.webhooks.signing import check_secret
+
+# Checked when configured: a secret that cannot sign, or headers that cannot be sent, are a 422 now, not a
+# failed delivery later.
+SigningSecret = Annotated[StrictStr, Field(min_length=8, max_length=200), AfterValidator(check_secret)]
+ExtraHeaders = Annotated[dict[str, StrictStr], AfterValidator(check_headers)]
 
 SAMPLE = {"market_type": "CRYPTO_FUTURES", "symbol": "BTCUSDT", "side": "BUY_MARKET", "signal_type": "EMA_CROSS",
           "risk_level": "BALANCED", "timeframe": "15", "price": 50000.00, "tp_pct": 2.0, "sl_pct": 1.0}
@@ -14,18 +21,17 @@ SAMPLE = {"market_type": "CRYPTO_FUTURES", "symbol": "BTCUSDT", "side": "BUY_MAR
 class EndpointIn(Body):
     url: StrictStr = Field(min_length=1, max_length=2000)
     name: StrictStr = Field("", max_length=200)
-    secret: StrictStr | None = Field(None, min_length=8, max_length=200,
-                                     description="HMAC key: whsec_<base64> or any string of 8+ characters")
+    secret: SigningSecret | None = Field(None, description="HMAC key: whsec_<base64> or any string of 8+ characters")
     generate_secret: StrictBool = Field(False, description="create a whsec_ secret (returned once, on creation)")
-    headers: dict[str, StrictStr] = Field(default_factory=dict, description="added to every request")
+    headers: ExtraHeaders = Field(default_factory=dict, description="added to every request")
     enabled: StrictBool = True
 
 
 class EndpointUpdate(Body):
     url: StrictStr | None = Field(None, min_length=1, max_length=2000)
     name: StrictStr | None = Field(None, max_length=200)
-    secret: StrictStr | None = Field(None, min_length=8, max_length=200)
-    headers: dict[str, StrictStr] | None = None
+    secret: SigningSecret | None = None
+    headers: ExtraHeaders | None = None
     enabled: StrictBool | None = None
 
 
@@ -54,7 +60,7 @@ class EndpointList(Reply):
 class Target(Body):
     webhook_url: StrictStr | None = Field(None, max_length=2000, description="send here, or to endpoint_id")
     endpoint_id: int | None = Field(None, description="a stored endpoint (its secret and headers apply)")
-    secret: StrictStr | None = Field(None, min_length=8, max_length=200, description="sign with this (webhook_url)")
+    secret: SigningSecret | None = Field(None, description="sign with this (webhook_url)")
 
 
 class SendBody(Target):

@@ -1,5 +1,8 @@
-"""Delivery of one webhook message: a timeout per attempt, retries with exponential backoff and jitter
-on network errors, 5xx and 429, a bounded number of attempts; every attempt is recorded."""
+"""Delivery of one webhook message: one deadline for the whole of each attempt, retries with exponential
+backoff and jitter on network errors, 5xx and 429, a bounded number of attempts; every attempt is recorded.
+
+Each attempt connects to an address the SSRF guard vetted (the Host header and TLS name stay the URL's), and
+reads at most `max_response_bytes` of a reply, so a receiver can hold neither a delivery nor the memory."""
 
 import asyncio
 import datetime as dt
@@ -19,11 +22,13 @@ from botmoon_gateway import metrics
 from botmoon_gateway.db import Database, now
 from botmoon_gateway.records import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from botmoon_gateway.webhooks import signing
-from botmoon_gateway.webhooks.guard import UrlGuard, UrlRefused
+from botmoon_gateway.webhooks.guard import UrlGuard, UrlRefused, UrlUnresolved, Vetted
+from botmoon_gateway.webhooks.headers import sendable
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "Botmoon-Webhooks/0.1"
+QUOTE_MARGIN_S = 0.05  # the quote of a failed reply stops this long before the attempt's deadline
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class DeliveryPolicy:
     max_attempts: int = 5
     backoff_s: float = 1.0
     backoff_max_s: float = 60.0
+    max_response_bytes: int = 1024
 
     def delay(self, attempt: int, retry_after: str | None = None) -> float:
         """Wait after failed attempt `attempt` (1-based): base·2^(n-1), capped, with jitter in its upper half."""
@@ -55,8 +61,10 @@ class Deliverer:
         self.owner = owner or f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         self.lease = dt.timedelta(seconds=policy.timeout_s + policy.backoff_max_s + 5)
         self._active: set[str] = set()
-        self.client = httpx.AsyncClient(follow_redirects=False, transport=transport,
-                                        headers={"user-agent": USER_AGENT})
+        # No kept-alive connections: each attempt connects to the address vetted for it, with its own TLS name.
+        self.client = httpx.AsyncClient(follow_redirects=False, transport=transport, trust_env=False,
+                                        limits=httpx.Limits(max_keepalive_connections=0),
+                                        headers={"user-agent": USER_AGENT, "accept-encoding": "identity"})
         self._tasks: set[asyncio.Task] = set()
 
     async def close(self) -> None:
@@ -133,27 +141,67 @@ class Deliverer:
 
     async def _attempt(self, delivery: WebhookDelivery, number: int, body: bytes, secret: str | None,
                        extra_headers: dict) -> "_Outcome":
+        """One attempt, the guard's lookup included, ends within `timeout_s` whatever the receiver does."""
         started = time.monotonic()
+        deadline = asyncio.get_running_loop().time() + self.policy.timeout_s
         try:
-            await self.guard.check(delivery.url)
-        except UrlRefused as exc:
-            return _Outcome("refused", None, f"url {exc}", 0, retry=False)
-        headers = {**{str(k): str(v) for k, v in extra_headers.items()}, "content-type": "application/json",
-                   **signing.headers(secret, delivery.id, body)}
+            headers = {**sendable(extra_headers), "content-type": "application/json",
+                       **signing.headers(secret, delivery.id, body)}
+        except ValueError as exc:
+            return _Outcome("refused", None, f"signing secret is not usable: {exc}", 0, retry=False)
         try:
-            response = await self.client.post(delivery.url, content=body, headers=headers,
-                                              timeout=self.policy.timeout_s)
-        except httpx.TimeoutException as exc:
-            return _Outcome("timeout", None, f"timed out after {self.policy.timeout_s}s ({type(exc).__name__})",
+            async with asyncio.timeout_at(deadline):
+                try:
+                    vetted = await self.guard.vet(delivery.url)
+                except UrlUnresolved as exc:
+                    return _Outcome("error", None, f"url {exc}", _ms(started), retry=True)
+                except UrlRefused as exc:
+                    return _Outcome("refused", None, f"url {exc}", _ms(started), retry=False)
+                return await self._post(vetted, body, headers, started, deadline)
+        except TimeoutError:
+            return _Outcome("timeout", None, f"no complete answer within the {self.policy.timeout_s}s deadline",
                             _ms(started), retry=True)
-        except httpx.HTTPError as exc:
-            return _Outcome("error", None, f"{type(exc).__name__}: {exc}"[:500], _ms(started), retry=True)
+
+    async def _post(self, vetted: Vetted, body: bytes, headers: dict, started: float,
+                    deadline: float) -> "_Outcome":
+        """POST to the vetted addresses in turn (the next only when connecting fails)."""
+        headers = {**headers, "host": vetted.url.netloc.decode("ascii")}
+        failure: Exception | None = None
+        for address in vetted.addresses:
+            request = self.client.build_request("POST", vetted.pinned(address), content=body, headers=headers,
+                                                timeout=self.policy.timeout_s,
+                                                extensions=vetted.request_extensions())
+            try:
+                response = await self.client.send(request, stream=True)
+            except httpx.ConnectError as exc:
+                failure = exc
+                continue
+            except httpx.TimeoutException as exc:
+                return _Outcome("timeout", None, f"timed out after {self.policy.timeout_s}s ({type(exc).__name__})",
+                                _ms(started), retry=True)
+            except httpx.HTTPError as exc:
+                return _Outcome("error", None, f"{type(exc).__name__}: {exc}"[:500], _ms(started), retry=True)
+            try:
+                return await self._judge(response, started, deadline)
+            finally:
+                await response.aclose()
+        return _Outcome("error", None, f"{type(failure).__name__}: {failure}"[:500], _ms(started), retry=True)
+
+    async def _judge(self, response: httpx.Response, started: float, deadline: float) -> "_Outcome":
+        """The outcome from the status; a failure quotes the start of the reply (at most max_response_bytes,
+        whatever of it arrives before the deadline)."""
         code = response.status_code
         if 200 <= code < 300:
             return _Outcome("delivered", code, None, _ms(started), retry=False)
         retry = code >= 500 or code == 429
-        return _Outcome("failed", code, f"HTTP {code}: {response.text[:200]}", _ms(started), retry=retry,
-                        retry_after=response.headers.get("retry-after") if code == 429 else None)
+        head = bytearray()
+        try:
+            async with asyncio.timeout_at(deadline - QUOTE_MARGIN_S):
+                await _read_at_most(response, self.policy.max_response_bytes, head)
+        except (TimeoutError, httpx.HTTPError):
+            pass
+        return _Outcome("failed", code, f"HTTP {code}: {head.decode('utf-8', 'replace')[:200]}", _ms(started),
+                        retry=retry, retry_after=response.headers.get("retry-after") if code == 429 else None)
 
     def _load(self, delivery_id: str) -> tuple[WebhookDelivery, WebhookEndpoint | None]:
         with self.db.session() as s:
@@ -185,6 +233,17 @@ class _Outcome:
     latency_ms: int
     retry: bool
     retry_after: str | None = None
+
+
+async def _read_at_most(response: httpx.Response, limit: int, head: bytearray) -> None:
+    """Appends the first `limit` bytes of the body as sent (not decompressed) to `head`; the rest is never read."""
+    if response.is_stream_consumed:  # a response built in memory (a mock transport)
+        head += response.content[:limit]
+        return
+    async for chunk in response.aiter_raw():
+        head += chunk[: limit - len(head)]
+        if len(head) >= limit:
+            break
 
 
 def _ms(started: float) -> int:

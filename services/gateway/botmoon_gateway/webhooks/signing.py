@@ -4,12 +4,15 @@ Secrets follow the `whsec_<base64 key>` convention; any other string is used as 
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
 import secrets
 import time
 
 PREFIX = "whsec_"
+MIN_KEY_BYTES = 8
+MAX_KEY_BYTES = 128
 
 
 def generate_secret() -> str:
@@ -17,9 +20,27 @@ def generate_secret() -> str:
 
 
 def secret_key(secret: str) -> bytes:
+    """The HMAC key of a secret; ValueError (saying why) when it is not a usable one."""
     if secret.startswith(PREFIX):
-        return base64.b64decode(secret[len(PREFIX):])
-    return secret.encode("utf-8")
+        try:
+            key = base64.b64decode(secret[len(PREFIX):], validate=True)
+        except binascii.Error:
+            raise ValueError(f"a {PREFIX} secret must be followed by standard base64 (A-Z a-z 0-9 + / =)") from None
+    else:
+        try:
+            key = secret.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text") from None
+    if not MIN_KEY_BYTES <= len(key) <= MAX_KEY_BYTES:
+        raise ValueError(f"the key must be {MIN_KEY_BYTES} to {MAX_KEY_BYTES} bytes; this one is {len(key)}")
+    return key
+
+
+def check_secret(secret: str | None) -> str | None:
+    """A validator for configuration: the secret unchanged when it can sign, else ValueError."""
+    if secret is not None:
+        secret_key(secret)
+    return secret
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
