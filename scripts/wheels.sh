@@ -12,7 +12,7 @@ declare -A images=(
   [marketdata]="services/marketdata"
   [backtest]="services/backtest"
 )
-local_pkgs=(libs/botmoon-proto libs/botmoon-common services/sandbox/runner services/sandbox services/gateway services/marketdata services/backtest)
+local_pkgs=(libs/botmoon-proto libs/botmoon-common libs/botmoon-client services/sandbox/runner services/sandbox services/gateway services/marketdata services/backtest)
 mkdir -p "$out/cache"
 rm -rf "$out/own-all" "$out"/cache/botmoon_*.whl
 # Our own packages first, so dependency resolution finds them as wheels.
