@@ -34,8 +34,8 @@ def api(gateway):
 
 @pytest.fixture(scope="module")
 def template(api):
-    example = api.get("/api/backtest/example").json()
-    assert example["success"] is True
+    example = api.get("/api/backtest/example", params={"name": "ema_cross"}).json()
+    assert example["success"] is True and example["name"] == "ema_cross"
     return example["code"]
 
 
@@ -56,7 +56,7 @@ def test_seed_example_runs_with_every_seed_field(api, template):
     config = body["config"]
     assert (config["exchange"], config["symbol"], config["timeframe"]) == ("binance", "BTC/USDT:USDT", "1h")
     assert config["data_points"] == 500 and config["source"] == "bundled"
-    assert config["data_end"] == "2026-02-19 17:00:00"
+    assert config["data_end"] == "2026-02-19T17:00:00Z" and config["symbol_type"] == "CRYPTO_FUTURE"
     assert len(body["equity_curve"]) == 500
     assert body["equity_curve"][-1]["equity"] == pytest.approx(final, rel=1e-9)
     trade = body["trades"][0]
@@ -95,8 +95,12 @@ def test_validate_template_and_interface_problems(api, template):
 
 @pytest.mark.parametrize(("config", "field"), [
     ({"exchange": "kraken"}, "backtest_config.exchange"),
-    ({"symbol": "NOPE/USDT:USDT"}, "backtest_config.symbol"),
+    ({"symbol": "NOPE/USD:USDT"}, "backtest_config.symbol"),
     ({"timeframe": "3h"}, "backtest_config.timeframe"),
+    ({"symbol": "BTC/USDT", "symbol_type": "CRYPTO_FUTURE"}, "backtest_config.symbol_type"),
+    ({"max_points": 7}, "backtest_config.max_points"),
+    ({"risk_free_rate": 2}, "backtest_config.risk_free_rate"),
+    ({"riskfree_rate": 0.04}, "backtest_config.riskfree_rate"),
     ({"enabled_directions": ["up"]}, "backtest_config.enabled_directions.0"),
     ({"initial_capital": -5}, "backtest_config.initial_capital"),
     ({"commission_rate": 0.2}, "backtest_config.commission_rate"),

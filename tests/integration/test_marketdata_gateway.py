@@ -16,12 +16,13 @@ def test_symbols_lists_btc_eth_sol_with_real_candles(client):
     assert reply.status_code == 200
     body = reply.json()
     assert body["success"] is True and body["exchanges"] == ["binance", "okx"]
-    assert {"1m", "5m", "15m", "30m", "1h", "2h", "4h", "1d"} <= set(body["timeframes"])
+    # Only timeframes with candles (bundled 5m and up, resampled where not bundled): no 1m, no 3m.
+    assert body["timeframes"] == ["5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d"]
     futures = {s["symbol"]: s for s in body["symbols"] if s["type"] == "CRYPTO_FUTURE"}
     assert set(futures) == {"BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"}
     assert [futures[s]["name"] for s in sorted(futures)] == ["Bitcoin", "Ethereum", "Solana"]
     btc = futures["BTC/USDT:USDT"]
-    assert btc["exchange"] == "binance" and {"5m", "1h", "4h", "1d"} <= set(btc["timeframes"])
+    assert btc["exchange"] == "binance" and btc["timeframes"] == body["timeframes"]
     hourly = next(d for d in btc["data"] if d["timeframe"] == "1h")
     assert hourly == {"timeframe": "1h", "first": "2024-12-31T00:00:00Z", "last": "2026-02-19T17:00:00Z",
                       "count": 9978, "source": "bundled"}
@@ -37,7 +38,7 @@ def test_candles_newest_with_source(client):
     assert (body["symbol"], body["exchange"], body["type"]) == ("BTC/USDT:USDT", "binance", "CRYPTO_FUTURE")
     assert body["source"] == "bundled" and "exchange access is off" in body["source_detail"]
     assert body["count"] == 100 and body["gaps"] == [] and body["resampled_from"] is None
-    assert body["last"] == "2026-02-19T17:00:00Z" and body["candles"]["time"][-1] == 1_771_520_400_000
+    assert body["last"] == "2026-02-19T17:00:00Z" and body["candles"]["time"][-1] == "2026-02-19T17:00:00Z"
     columns = body["candles"]
     assert all(len(columns[k]) == 100 for k in ("time", "open", "high", "low", "close", "volume"))
     assert all(h >= max(o, c) for o, h, c in zip(columns["open"], columns["high"], columns["close"], strict=True))
@@ -59,9 +60,14 @@ def test_candles_by_iso_range_and_resampled(client):
 
 
 @pytest.mark.parametrize(("params", "field", "reason"), [
-    ({"symbol": "BTCUSDT", "timeframe": "7m"}, "timeframe", "unknown timeframe '7m'"),
+    ({"symbol": "BTCUSDT", "timeframe": "7m"}, "timeframe", "Input should be '1m', '3m'"),
     ({"symbol": "BTCUSDT", "start": "yesterday"}, "start", "neither epoch milliseconds nor an ISO 8601"),
     ({"symbol": "BTCUSDT", "type": "OPTION"}, "type", "CRYPTO_SPOT or CRYPTO_FUTURE"),
+    ({"symbol": "BTCUSDT", "market_type": "OPTION"}, "market_type", "CRYPTO_SPOT or CRYPTO_FUTURE"),
+    ({"symbol": "BTC/USDT", "market_type": "CRYPTO_FUTURE"}, "market_type",
+     "CRYPTO_FUTURE conflicts with symbol 'BTC/USDT', which is CRYPTO_SPOT"),
+    ({"symbol": "BTC/USDT:USDT", "type": "CRYPTO_SPOT"}, "type",
+     "CRYPTO_SPOT conflicts with symbol 'BTC/USDT:USDT', which is CRYPTO_FUTURE"),
     ({"symbol": "BTC-USDT-SWAP", "exchange": "binance"}, "symbol", "names okx"),
     ({"symbol": "BTCUSDT", "exchange": "kraken"}, "exchange", "unknown exchange 'kraken'"),
 ])
@@ -75,3 +81,34 @@ def test_bad_requests_name_the_field(client, params, field, reason):
 def test_ready_reports_the_marketdata_backend(client):
     backends = client.get("/ready").json()["backends"]
     assert backends["marketdata"] == "SERVING"
+
+
+def test_the_spelling_decides_the_series_and_the_reply_names_it(client):
+    spot = client.get("/api/marketdata/candles", params={"symbol": "BTC/USDT", "limit": 10}).json()
+    perp = client.get("/api/marketdata/candles", params={"symbol": "BTC/USDT:USDT", "limit": 10}).json()
+    assert (spot["symbol"], spot["type"]) == ("BTC/USDT", "CRYPTO_SPOT")
+    assert (perp["symbol"], perp["type"]) == ("BTC/USDT:USDT", "CRYPTO_FUTURE")
+    assert spot["candles"]["close"] != perp["candles"]["close"]
+    bare = client.get("/api/marketdata/candles", params={"symbol": "BTCUSDT", "market_type": "CRYPTO_SPOT",
+                                                         "limit": 10}).json()
+    assert (bare["symbol"], bare["type"], bare["candles"]) == ("BTC/USDT", "CRYPTO_SPOT", spot["candles"])
+
+
+@pytest.mark.parametrize(("params", "says"), [
+    ({"symbol": "BTC/USDT", "timeframe": "1m"}, "no candles for BTC/USDT (CRYPTO_SPOT) 1m on binance"),
+    ({"symbol": "BTC/USDT:USDT", "timeframe": "1h", "start": "2020-01-01", "end": "2020-01-02"},
+     "no candles for BTC/USDT:USDT (CRYPTO_FUTURE) 1h on binance with open times from 2020-01-01T00:00:00Z up to "
+     "2020-01-02T00:00:00Z"),
+])
+def test_no_candles_is_a_404_saying_which(client, params, says):
+    reply = client.get("/api/marketdata/candles", params=params)
+    assert reply.status_code == 404
+    assert reply.json()["success"] is False and says in reply.json()["error"]
+
+
+def test_every_listed_timeframe_has_candles(client):
+    for listed in client.get("/api/backtest/symbols").json()["symbols"]:
+        for timeframe in listed["timeframes"]:
+            reply = client.get("/api/marketdata/candles", params={"symbol": listed["symbol"], "timeframe": timeframe,
+                                                                  "limit": 20, "store_only": True})
+            assert reply.status_code == 200 and reply.json()["count"] == 20, (listed["symbol"], timeframe, reply.text)

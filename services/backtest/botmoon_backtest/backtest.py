@@ -2,7 +2,6 @@
 simulation and metrics here. Returns the result document of the API."""
 
 import asyncio
-import datetime as dt
 import logging
 import math
 import time
@@ -18,6 +17,7 @@ from botmoon_backtest.domain.model import SIDE_NAMES, Levels, SimulationSettings
 from botmoon_backtest.domain.signals import SignalFormatError, normalize_signals
 from botmoon_backtest.domain.simulation import entry_prices, risk_position_sizer, simulate
 from botmoon_common.strategy_session import StrategyFailed, StrategySession
+from botmoon_common.timefmt import iso
 
 log = logging.getLogger(__name__)
 
@@ -140,10 +140,12 @@ def _failure(error: dict, status: str, warnings: list[str], request: BacktestReq
 
 
 def _config_out(request: BacktestRequest, data: CandleSet) -> dict:
+    """The config used, with the series: what market data resolved the symbol to and where the candles came from."""
     times = data.candles.time
-    return {**request.config, "symbol": data.symbol, "exchange": data.exchange, "data_points": len(times),
-            "data_start": seed_time(times[0]), "data_end": seed_time(times[-1]), "source": data.source,
-            "source_detail": data.source_detail, "gaps": data.gaps}
+    return {**request.config, "symbol": data.symbol, "exchange": data.exchange, "symbol_type": data.symbol_type,
+            "timeframe": data.timeframe, "data_points": len(times), "data_start": iso(times[0]),
+            "data_end": iso(times[-1]), "source": data.source, "source_detail": data.source_detail,
+            "resampled_from": data.resampled_from, "gaps": data.gaps}
 
 
 def _trade_out(trade: dict) -> dict:
@@ -152,12 +154,3 @@ def _trade_out(trade: dict) -> dict:
 
 def _clean(values: dict) -> dict:
     return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in values.items()}
-
-
-def iso(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def seed_time(ms: int) -> str:
-    """The API's data_start / data_end format."""
-    return dt.datetime.fromtimestamp(int(ms) / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")

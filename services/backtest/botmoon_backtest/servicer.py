@@ -10,15 +10,16 @@ from botmoon.sandbox.v1 import sandbox_pb2, sandbox_pb2_grpc
 from botmoon_backtest import metrics
 from botmoon_backtest.adapters.marketdata import fetch_candles
 from botmoon_backtest.backtest import BacktestRequest, run_backtest
-from botmoon_backtest.config import ConfigError, parse_config
+from botmoon_backtest.config import ConfigError, config_out, parse_config, simulation_settings
 from botmoon_backtest.domain.interface import check_interface
 from botmoon_backtest.settings import BacktestSettings
-from botmoon_backtest.templates import EXAMPLE_PARAMS, example_code
+from botmoon_backtest.templates import DEFAULT, TEMPLATES
 from botmoon_common import request_id
 from botmoon_common.strategy_session import StrategySession
 
-# Errors of market data that are about the request, passed on with the field they concern.
-_FIELD_ERRORS = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.OUT_OF_RANGE}
+# Errors of market data that are about a request field, passed on with the field they concern; NOT_FOUND
+# (no candles) is passed on as it is, with its reason.
+_FIELD_ERRORS = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.OUT_OF_RANGE}
 
 
 class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
@@ -38,22 +39,27 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         if not isinstance(raw, dict) or not isinstance(params, dict):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "backtest_config and strategy_params: objects")
         try:
-            config, settings = parse_config(raw, self._s.max_candles, max_leverage=self._s.max_leverage,
-                                            max_points=self._s.default_max_points)
+            config = parse_config(raw, self._s.max_candles, max_leverage=self._s.max_leverage,
+                                  max_points=self._s.default_max_points, risk_free_rate=self._s.risk_free_rate)
         except ConfigError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"backtest_config.{exc}")
         try:
             data = await fetch_candles(
                 self._marketdata, exchange=config["exchange"], symbol=config["symbol"],
                 symbol_type=config["symbol_type"], timeframe=config["timeframe"], limit=config["limit"],
-                start_ms=config.get("start") or 0, end_ms=config.get("end") or 0, timeout_s=self._s.call_timeout_s)
+                start_ms=config["start"] or 0, end_ms=config["end"] or 0, timeout_s=self._s.call_timeout_s)
         except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.NOT_FOUND:
+                await context.abort(exc.code(), exc.details())
             if exc.code() in _FIELD_ERRORS:
                 await context.abort(exc.code(), f"backtest_config.{_field_of(exc.details())}: {exc.details()}")
             raise
-        backtest = BacktestRequest(code=request.code, params=params, settings=settings, config=config,
-                                   max_points=config["max_points"], check_lookahead=bool(config["check_lookahead"]),
-                                   risk_free_rate=self._s.risk_free_rate)
+        config.update(symbol=data.symbol, exchange=data.exchange, symbol_type=data.symbol_type,
+                      timeframe=data.timeframe)
+        backtest = BacktestRequest(code=request.code, params=params, settings=simulation_settings(config),
+                                   config=config_out(config), max_points=config["max_points"],
+                                   check_lookahead=bool(config["check_lookahead"]),
+                                   risk_free_rate=config["risk_free_rate"])
         session = StrategySession(self._sandbox, self._s.call_timeout_s)
         try:
             document = await run_backtest(backtest, data, session)
@@ -76,7 +82,13 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         return backtest_pb2.ValidateResponse(valid=not errors, errors=errors, warnings=warnings)
 
     async def Example(self, request, context):
-        return backtest_pb2.ExampleResponse(code=example_code(), params_json=json.dumps(EXAMPLE_PARAMS))
+        template = TEMPLATES.get(request.name or DEFAULT)
+        if template is None:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                f"name: no template '{request.name}' (there are: {', '.join(TEMPLATES)})")
+        return backtest_pb2.ExampleResponse(code=template.code, params_json=json.dumps(template.params),
+                                            name=template.name, description=template.description,
+                                            names=list(TEMPLATES))
 
 
 def _field_of(details: str) -> str:

@@ -1,7 +1,6 @@
 """What the service does: answers from the store, the exchange or the bundled data, and says which."""
 
 import asyncio
-import datetime as dt
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -9,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from botmoon_common.timefmt import iso
 from botmoon_marketdata.adapters import bundled
 from botmoon_marketdata.adapters.exchange import Exchanges
 from botmoon_marketdata.adapters.store import CandleStore, Stored
@@ -205,7 +205,9 @@ class MarketData:
             answer = await self._resampled(q, lower[0], start, end, count, by_range, detail)
             if answer is not None:
                 return answer
-        raise NotAvailable(await asyncio.to_thread(self._what_exists, q, detail))
+        window = f"with open times from {iso(start)} up to {iso(end)} (exclusive)" if by_range else \
+            f"before {iso(end)}"
+        raise NotAvailable(await asyncio.to_thread(self._what_exists, q, detail, window))
 
     async def _resampled(self, q, source_tf, start, end, count, by_range, detail) -> CandlesAnswer | None:
         tf = q.timeframe
@@ -230,12 +232,12 @@ class MarketData:
         found_gaps = cd.gaps(c, q.timeframe, start, end) if by_range else cd.gaps(c, q.timeframe)
         return CandlesAnswer(q.instrument, q.timeframe, c, source or stored.source(), detail, found_gaps)
 
-    def _what_exists(self, q: CandlesQuery, detail: str) -> str:
+    def _what_exists(self, q: CandlesQuery, detail: str, window: str) -> str:
         summaries = [s for s in self.store.summaries() if s.instrument == q.instrument]
-        ask = f"no candles for {q.instrument.symbol} {q.instrument.market_type.value} {q.timeframe} on " \
-              f"{q.instrument.exchange} in the range asked for"
+        ask = f"no candles for {q.instrument.symbol} ({q.instrument.market_type.value}) {q.timeframe} on " \
+              f"{q.instrument.exchange} {window}"
         if summaries:
-            have = ", ".join(f"{s.timeframe} {_iso(s.first_ms)}..{_iso(s.last_ms)}" for s in
+            have = ", ".join(f"{s.timeframe} {iso(s.first_ms)}..{iso(s.last_ms)}" for s in
                              sorted(summaries, key=lambda s: timeframes.ms(s.timeframe)))
             return f"{ask} ({detail}); the store has {have}"
         others = sorted({f"{s.instrument.symbol} ({s.instrument.exchange} {s.instrument.market_type.value})"
@@ -273,7 +275,3 @@ class MarketData:
             next_close = min(timeframes.last_closed_open(now, tf) + 2 * timeframes.ms(tf) for _, tf in subs)
             wait_s = min(self.stream_poll_s, max(0.0, (next_close - now) / 1000))
             await self.clock.sleep(wait_s + 0.05)
-
-
-def _iso(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")

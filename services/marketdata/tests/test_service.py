@@ -116,10 +116,12 @@ def test_nothing_anywhere_is_an_error_that_says_what_exists(make):
     service, port = make()
     service.store.upsert(normalize("ETH/USDT"), "1h", series(5), Source.BUNDLED)
     port.error = ExchangeUnavailable("timeout")
-    with pytest.raises(NotAvailable, match=r"no candles for BTC/USDT:USDT .*only: ETH/USDT \(binance CRYPTO_SPOT\)"):
+    with pytest.raises(NotAvailable, match=r"no candles for BTC/USDT:USDT \(CRYPTO_FUTURE\) 1h on binance before "
+                                           r"20.*only: ETH/USDT \(binance CRYPTO_SPOT\)"):
         run(service.get_candles(CandlesQuery(BTC, "1h", limit=20)))
     service.store.upsert(BTC, "1d", series(5, step=24 * H), Source.BUNDLED)
-    with pytest.raises(NotAvailable, match=r"the store has 1d 2025-01-01 00:00..2025-01-05 00:00"):
+    with pytest.raises(NotAvailable, match=r"1d on binance with open times from 2025-01-31T00:00:00Z up to .*"
+                                           r"the store has 1d 2025-01-01T00:00:00Z..2025-01-05T00:00:00Z"):
         run(service.get_candles(CandlesQuery(BTC, "1d", start_ms=T0 + 30 * 24 * H, store_only=True)))
 
 

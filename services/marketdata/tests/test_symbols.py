@@ -15,7 +15,8 @@ OKX_SPOT = Instrument("okx", MarketType.SPOT, "BTC", "USDT")
     ("BTC/USDT:USDT", None, None, FUT),
     ("btc/usdt:usdt", "binance", None, FUT),
     ("BTC/USDT", None, None, SPOT),
-    ("BTC/USDT", None, "CRYPTO_FUTURE", FUT),
+    ("BTC/USDT", None, "CRYPTO_SPOT", SPOT),
+    ("BTC/USDT:USDT", None, "CRYPTO_FUTURE", FUT),
     ("BTCUSDT", None, None, FUT),
     ("BTCUSDT", None, "CRYPTO_SPOT", SPOT),
     ("BTCUSDT", "okx", "CRYPTO_FUTURES", OKX_FUT),
@@ -56,6 +57,10 @@ def test_spellings_of_each_id():
     ("BTC USDT", None, None, "cannot read symbol"),
     ("BTCUSDT", "kraken", None, "unknown exchange 'kraken'"),
     ("BTCUSDT", None, "OPTION", "unknown market type"),
+    ("BTC/USDT", None, "CRYPTO_FUTURE", r"CRYPTO_FUTURE conflicts with symbol 'BTC/USDT', which is CRYPTO_SPOT.*"
+                                        r"'BTC/USDT:USDT'"),
+    ("BTC/USDT:USDT", None, "spot", "CRYPTO_SPOT conflicts with symbol 'BTC/USDT:USDT', which is CRYPTO_FUTURE"),
+    ("BTC-USDT-SWAP", None, "CRYPTO_SPOT", "'BTC-USDT-SWAP', which is CRYPTO_FUTURE.*'BTC/USDT'"),
 ])
 def test_bad_spellings_say_why(spelling, exchange, market, message):
     with pytest.raises(InvalidRequest, match=message):

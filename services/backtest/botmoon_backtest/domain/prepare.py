@@ -16,7 +16,7 @@ from botmoon_backtest.domain.model import (
     Signals,
     SimulationSettings,
 )
-from botmoon_backtest.domain.timefmt import iso
+from botmoon_common.timefmt import iso
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from botmoon_backtest.domain.model import LONG, SHORT, Candles, Signals
-from botmoon_backtest.domain.timefmt import iso
 from botmoon_common import signal_fields as shared
 from botmoon_common.signal_fields import (
     PRICE_TOLERANCE,
@@ -25,6 +24,7 @@ from botmoon_common.signal_fields import (
     signal_items,
     to_number,
 )
+from botmoon_common.timefmt import iso
 
 __all__ = ["NormalizedSignals", "SignalFormatError", "normalize_signals", "to_epoch_ms"]
 

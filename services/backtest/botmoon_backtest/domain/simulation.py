@@ -29,7 +29,7 @@ from botmoon_backtest.domain.plan import plan_reverse
 from botmoon_backtest.domain.prepare import Prepared, entry_prices, prepare, signal_label
 from botmoon_backtest.domain.results import SignalStats, SimulationResult
 from botmoon_backtest.domain.sequential import run_sequential
-from botmoon_backtest.domain.timefmt import iso
+from botmoon_common.timefmt import iso
 
 # capital, entry price, SL price (None when there is none), side ('long'/'short') -> quantity
 PositionSizer = Callable[[float, float, float | None, str], float]

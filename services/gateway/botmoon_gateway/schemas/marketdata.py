@@ -24,7 +24,8 @@ class SymbolOut(Reply):
     name: str
     type: MarketType
     exchange: str
-    timeframes: list[str] = Field(description="timeframes with candles (stored, or resampled from a stored one)")
+    timeframes: list[str] = Field(description="the timeframes every endpoint runs for this symbol: stored, or "
+                                              "resampled from a stored lower one")
     data: list[SeriesOut] = Field(description="the stored series: range, count and where they came from")
 
 
@@ -44,7 +45,7 @@ class GapOut(Reply):
 class CandleColumns(Reply):
     """One list per field; row i of every list is one candle, ascending."""
 
-    time: list[int] = Field(description="open time, UTC milliseconds")
+    time: list[str] = Field(description="open time, ISO 8601 UTC (2026-02-19T17:00:00Z)")
     open: list[float]
     high: list[float]
     low: list[float]

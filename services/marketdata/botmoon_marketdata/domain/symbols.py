@@ -33,6 +33,10 @@ _MARKET_ALIASES = {
 _ASSET = r"[A-Z0-9]{1,20}"
 
 
+class ConflictingMarket(InvalidRequest):
+    """The market type asked for is not the one the symbol's spelling names."""
+
+
 @dataclass(frozen=True, order=True)
 class Instrument:
     """One tradable series key: exchange, market type, base and quote (perpetuals settle in the quote)."""
@@ -101,8 +105,9 @@ def normalize(
     default_exchange: str = "binance",
     default_market: MarketType = MarketType.FUTURE,
 ) -> Instrument:
-    """The Instrument any accepted spelling names. An explicit market type wins over the spelling's;
-    an exchange named in the spelling must agree with `exchange`."""
+    """The Instrument any accepted spelling names. The spelling decides the market (`BTC/USDT` spot,
+    `BTC/USDT:USDT` perpetual); `market` decides it for spellings that do not say (`BTCUSDT`), else
+    `default_market`. A `market` or `exchange` that contradicts the spelling is refused, naming both."""
     original = symbol
     text = (symbol or "").strip().upper()
     if not text:
@@ -135,6 +140,12 @@ def normalize(
         )
     if wanted_exchange and spelled_exchange and wanted_exchange != spelled_exchange:
         raise InvalidRequest(f"symbol '{original}' names {spelled_exchange}, but exchange is '{wanted_exchange}'")
+    if wanted_market and spelled_market and wanted_market is not spelled_market:
+        spelled_as = Instrument(spelled_exchange or default_exchange, wanted_market, base, quote).symbol
+        raise ConflictingMarket(
+            f"market type {wanted_market.value} conflicts with symbol '{original}', which is "
+            f"{spelled_market.value}; leave the market type out, or spell the {wanted_market.value} series "
+            f"'{spelled_as}'")
     return Instrument(
         exchange=wanted_exchange or spelled_exchange or default_exchange,
         market_type=wanted_market or spelled_market or default_market,

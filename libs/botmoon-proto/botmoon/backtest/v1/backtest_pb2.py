@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from botmoon.sandbox.v1 import sandbox_pb2 as botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"botmoon/backtest/v1/backtest.proto\x12\x13\x62otmoon.backtest.v1\x1a botmoon/sandbox/v1/sandbox.proto\"D\n\nRunRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x02 \x01(\t\x12\x13\n\x0bparams_json\x18\x03 \x01(\t\"A\n\x0bRunResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x13\n\x0bresult_json\x18\x02 \x01(\t\x12\x0c\n\x04node\x18\x03 \x01(\t\"\x1f\n\x0fValidateRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"}\n\x10ValidateResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12+\n\x06\x65rrors\x18\x02 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\x12-\n\x08warnings\x18\x03 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\"\x10\n\x0e\x45xampleRequest\"4\n\x0f\x45xampleResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0bparams_json\x18\x02 \x01(\t2\x8a\x02\n\x0f\x42\x61\x63ktestService\x12H\n\x03Run\x12\x1f.botmoon.backtest.v1.RunRequest\x1a .botmoon.backtest.v1.RunResponse\x12W\n\x08Validate\x12$.botmoon.backtest.v1.ValidateRequest\x1a%.botmoon.backtest.v1.ValidateResponse\x12T\n\x07\x45xample\x12#.botmoon.backtest.v1.ExampleRequest\x1a$.botmoon.backtest.v1.ExampleResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"botmoon/backtest/v1/backtest.proto\x12\x13\x62otmoon.backtest.v1\x1a botmoon/sandbox/v1/sandbox.proto\"D\n\nRunRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x02 \x01(\t\x12\x13\n\x0bparams_json\x18\x03 \x01(\t\"A\n\x0bRunResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x13\n\x0bresult_json\x18\x02 \x01(\t\x12\x0c\n\x04node\x18\x03 \x01(\t\"\x1f\n\x0fValidateRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"}\n\x10ValidateResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12+\n\x06\x65rrors\x18\x02 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\x12-\n\x08warnings\x18\x03 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\"\x1e\n\x0e\x45xampleRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"f\n\x0f\x45xampleResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0bparams_json\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\r\n\x05names\x18\x05 \x03(\t2\x8a\x02\n\x0f\x42\x61\x63ktestService\x12H\n\x03Run\x12\x1f.botmoon.backtest.v1.RunRequest\x1a .botmoon.backtest.v1.RunResponse\x12W\n\x08Validate\x12$.botmoon.backtest.v1.ValidateRequest\x1a%.botmoon.backtest.v1.ValidateResponse\x12T\n\x07\x45xample\x12#.botmoon.backtest.v1.ExampleRequest\x1a$.botmoon.backtest.v1.ExampleResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,9 +41,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VALIDATERESPONSE']._serialized_start=263
   _globals['_VALIDATERESPONSE']._serialized_end=388
   _globals['_EXAMPLEREQUEST']._serialized_start=390
-  _globals['_EXAMPLEREQUEST']._serialized_end=406
-  _globals['_EXAMPLERESPONSE']._serialized_start=408
-  _globals['_EXAMPLERESPONSE']._serialized_end=460
-  _globals['_BACKTESTSERVICE']._serialized_start=463
-  _globals['_BACKTESTSERVICE']._serialized_end=729
+  _globals['_EXAMPLEREQUEST']._serialized_end=420
+  _globals['_EXAMPLERESPONSE']._serialized_start=422
+  _globals['_EXAMPLERESPONSE']._serialized_end=524
+  _globals['_BACKTESTSERVICE']._serialized_start=527
+  _globals['_BACKTESTSERVICE']._serialized_end=793
 # @@protoc_insertion_point(module_scope)

@@ -44,13 +44,21 @@ class ValidateResponse(_message.Message):
     def __init__(self, valid: _Optional[bool] = ..., errors: _Optional[_Iterable[_Union[_sandbox_pb2.Problem, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[_sandbox_pb2.Problem, _Mapping]]] = ...) -> None: ...
 
 class ExampleRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
 
 class ExampleResponse(_message.Message):
-    __slots__ = ("code", "params_json")
+    __slots__ = ("code", "params_json", "name", "description", "names")
     CODE_FIELD_NUMBER: _ClassVar[int]
     PARAMS_JSON_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
     code: str
     params_json: str
-    def __init__(self, code: _Optional[str] = ..., params_json: _Optional[str] = ...) -> None: ...
+    name: str
+    description: str
+    names: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, code: _Optional[str] = ..., params_json: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -3,10 +3,11 @@
 import asyncio
 import json
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 
 from botmoon.backtest.v1 import backtest_pb2
 from botmoon_gateway.api.deps import BackendsDep, DbDep, SettingsDep, check_code_size
+from botmoon_gateway.api.no_data import no_data_is_404
 from botmoon_gateway.db import Backtest, code_hash, new_id
 from botmoon_gateway.executions import problems_out
 from botmoon_gateway.schemas.ai import CodeBody, ValidateResponse, Validation
@@ -23,16 +24,17 @@ router = APIRouter(prefix="/api/backtest", tags=["backtest"])
 async def _run(body: RunBody, settings, db, backends) -> dict:
     check_code_size(body.code, settings)
     config = body.backtest_config.model_dump(mode="json", exclude_unset=True)
-    reply = await backends.backtest.Run(
-        backtest_pb2.RunRequest(code=body.code, config_json=json.dumps(config),
-                                params_json=json.dumps(body.strategy_params)),
-        **backends.call_options(settings.backtest_timeout_s),
-    )
+    with no_data_is_404():
+        reply = await backends.backtest.Run(
+            backtest_pb2.RunRequest(code=body.code, config_json=json.dumps(config),
+                                    params_json=json.dumps(body.strategy_params)),
+            **backends.call_options(settings.backtest_timeout_s),
+        )
     result = json.loads(reply.result_json)
+    used = result.get("config", {})
     row = Backtest(id=new_id("bt"), success=reply.success, code_hash=code_hash(body.code),
-                   symbol=result.get("config", {}).get("symbol", body.backtest_config.symbol),
-                   timeframe=body.backtest_config.timeframe,
-                   result=result)
+                   symbol=used.get("symbol", body.backtest_config.symbol),
+                   timeframe=used.get("timeframe", body.backtest_config.timeframe), result=result)
     await asyncio.to_thread(db.add, row)
     return {"backtest_id": row.id, **result}
 
@@ -62,11 +64,15 @@ async def validate(body: CodeBody, settings: SettingsDep, backends: BackendsDep)
 
 
 @router.get("/example", response_model=ExampleResponse)
-async def example(backends: BackendsDep):
-    """The full strategy template with its parameters: it passes validation and runs."""
-    reply = await backends.backtest.Example(backtest_pb2.ExampleRequest(), **backends.call_options())
-    return ExampleResponse(success=True, code=reply.code, strategy_params=json.loads(reply.params_json),
-                           backtest_config=BacktestConfig())
+async def example(backends: BackendsDep,
+                  name: str = Query("", max_length=64, description="a template by name (`examples` lists them); "
+                                                                    "default: the API contract's own template")):
+    """A full strategy template with its parameters: it passes validation and runs. The default is the
+    contract's template exactly; `?name=ema_cross` is the improved one."""
+    reply = await backends.backtest.Example(backtest_pb2.ExampleRequest(name=name), **backends.call_options())
+    return ExampleResponse(success=True, name=reply.name, description=reply.description, examples=list(reply.names),
+                           code=reply.code, strategy_params=json.loads(reply.params_json),
+                           backtest_config=BacktestConfig().model_dump(mode="json"))
 
 
 @router.get("/{backtest_id}")

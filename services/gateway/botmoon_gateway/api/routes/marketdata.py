@@ -3,12 +3,15 @@
 import datetime as dt
 
 import grpc
-from fastapi import APIRouter, HTTPException, Query
+import numpy as np
+from fastapi import APIRouter, Query
 
 from botmoon.common.v1 import candles_pb2
 from botmoon.marketdata.v1 import marketdata_pb2
 from botmoon_gateway.api.deps import BackendsDep
+from botmoon_gateway.api.no_data import no_data_is_404
 from botmoon_gateway.errors import FieldError
+from botmoon_gateway.schemas.base import Timeframe
 from botmoon_gateway.schemas.marketdata import (
     CandleColumns,
     CandlesResponse,
@@ -60,7 +63,8 @@ def _field_of(details: str) -> str:
 
 @router.get("/api/backtest/symbols", response_model=SymbolsResponse)
 async def symbols(backends: BackendsDep, exchange: str | None = Query(None, description="only this exchange")):
-    """Symbols with real candles available, the exchanges and the timeframes the service accepts."""
+    """Symbols with real candles, each with the timeframes a backtest, the candles endpoint and a strategy will
+    run on (stored, or resampled from a stored lower one); `timeframes` is their union."""
     try:
         reply = await backends.marketdata.ListSymbols(marketdata_pb2.ListSymbolsRequest(exchange=exchange or ""),
                                                       **backends.call_options())
@@ -68,6 +72,7 @@ async def symbols(backends: BackendsDep, exchange: str | None = Query(None, desc
         if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
             raise FieldError("exchange", exc.details() or "invalid") from exc
         raise
+    available = {tf for s in reply.symbols for tf in s.timeframes}
     return SymbolsResponse(
         success=True,
         symbols=[
@@ -78,7 +83,7 @@ async def symbols(backends: BackendsDep, exchange: str | None = Query(None, desc
             for s in reply.symbols
         ],
         exchanges=list(reply.exchanges),
-        timeframes=list(reply.timeframes),
+        timeframes=[tf for tf in reply.timeframes if tf in available],
     )
 
 
@@ -86,31 +91,40 @@ async def symbols(backends: BackendsDep, exchange: str | None = Query(None, desc
 async def candles(
     backends: BackendsDep,
     symbol: str = Query(..., min_length=1, max_length=64,
-                        description="BTC/USDT:USDT, BTC/USDT, BTCUSDT, BTCUSDT_BINANCE or BTC-USDT-SWAP"),
-    timeframe: str = Query("1h", max_length=8),
+                        description="BTC/USDT:USDT (USDT perpetual), BTC/USDT (spot), BTCUSDT, BTCUSDT_BINANCE or "
+                                    "BTC-USDT-SWAP; the spelling decides the market where it says one"),
+    timeframe: Timeframe = Query("1h"),
     exchange: str = Query("", max_length=16, description="binance or okx; default from the symbol, else binance"),
-    type: str = Query("", max_length=16, description="CRYPTO_SPOT or CRYPTO_FUTURE; default from the symbol"),  # noqa: A002
+    market_type: str = Query("", max_length=16, description="CRYPTO_SPOT or CRYPTO_FUTURE, for spellings that do "
+                                                            "not say (BTCUSDT: CRYPTO_FUTURE); must agree with one "
+                                                            "that does"),
+    type: str = Query("", max_length=16, description="the same as market_type"),  # noqa: A002
     limit: int = Query(0, ge=0, le=1_000_000, description="newest N closed candles (500 when neither limit nor start)"),
     start: str | None = Query(None, description="first open time: epoch ms or ISO 8601 (UTC)"),
     end: str | None = Query(None, description="open times before this: epoch ms or ISO 8601 (UTC); default now"),
     store_only: bool = Query(False, description="answer from stored and bundled candles only"),
 ):
-    """Candles of one series with where they came from (`source`) and any gaps, never filled in."""
-    market_type = candles_pb2.MARKET_TYPE_UNSPECIFIED
-    if type:
-        if type.upper() not in _TYPE_IN:
-            raise FieldError("type", "must be CRYPTO_SPOT or CRYPTO_FUTURE")
-        market_type = _TYPE_IN[type.upper()]
+    """Candles of one series with where they came from (`source`) and any gaps, never filled in. The reply
+    names the series used (`symbol`, `type`, `exchange`, `timeframe`); no candles is a 404 saying why."""
+    field, wanted = ("type", type) if type else ("market_type", market_type)
+    if type and market_type and type.upper() != market_type.upper():
+        raise FieldError("type", f"{type!r} contradicts market_type {market_type!r}; give one of them")
+    market = candles_pb2.MARKET_TYPE_UNSPECIFIED
+    if wanted:
+        if wanted.upper() not in _TYPE_IN:
+            raise FieldError(field, "must be CRYPTO_SPOT or CRYPTO_FUTURE")
+        market = _TYPE_IN[wanted.upper()]
     request = marketdata_pb2.GetCandlesRequest(
-        exchange=exchange, symbol=symbol, market_type=market_type, timeframe=timeframe, limit=limit,
+        exchange=exchange, symbol=symbol, market_type=market, timeframe=timeframe, limit=limit,
         start_ms=_ms("start", start), end_ms=_ms("end", end), store_only=store_only)
     try:
-        reply = await backends.marketdata.GetCandles(request, **backends.call_options())
+        with no_data_is_404():
+            reply = await backends.marketdata.GetCandles(request, **backends.call_options())
     except grpc.aio.AioRpcError as exc:
         if exc.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.OUT_OF_RANGE):
-            raise FieldError(_field_of(exc.details() or ""), exc.details() or "invalid") from exc
-        if exc.code() == grpc.StatusCode.NOT_FOUND:
-            raise HTTPException(404, exc.details()) from exc
+            details = exc.details() or "invalid"
+            name = _field_of(details)
+            raise FieldError(field if name == "type" else name, details) from exc
         raise
     c = reply.candles
     count = len(c.open_time_ms)
@@ -120,6 +134,12 @@ async def candles(
         first=_time(reply.first_open_ms) if count else None, last=_time(reply.last_open_ms) if count else None,
         gaps=[GapOut(first=_time(g.first_ms), last=_time(g.last_ms), missing=g.missing) for g in reply.gaps],
         resampled_from=reply.resampled_from or None,
-        candles=CandleColumns(time=list(c.open_time_ms), open=list(c.open), high=list(c.high), low=list(c.low),
-                              close=list(c.close), volume=list(c.volume)),
+        candles=CandleColumns(time=iso_column(np.array(c.open_time_ms, dtype=np.int64)), open=list(c.open),
+                              high=list(c.high), low=list(c.low), close=list(c.close), volume=list(c.volume)),
     )
+
+
+def iso_column(ms: np.ndarray) -> list[str]:
+    """Open times (epoch ms) as the API's time strings, at numpy's speed (a year of 1m candles in ~0.2 s)."""
+    unit = "s" if not (ms % 1000).any() else "ms"
+    return [f"{t}Z" for t in np.datetime_as_string(ms.astype("datetime64[ms]"), unit=unit)]
