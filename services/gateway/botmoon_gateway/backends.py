@@ -30,9 +30,12 @@ RETRY_POLICY = {"maxAttempts": 4, "initialBackoff": "0.2s", "maxBackoff": "2s", 
 
 
 def service_config(service: str | None) -> str:
-    """Round robin over every address the name resolves to; retries of UNAVAILABLE for `service`'s RPCs."""
+    """Round robin over every address the name resolves to. For a scaled `service`: calls only to replicas whose
+    health says SERVING (client-side health checking: not one starting or shutting down), and retries of
+    UNAVAILABLE."""
     config: dict = {"loadBalancingConfig": [{"round_robin": {}}]}
     if service:
+        config["healthCheckConfig"] = {"serviceName": service}
         config["methodConfig"] = [{"name": [{"service": service}], "retryPolicy": RETRY_POLICY}]
     return json.dumps(config)
 
