@@ -43,7 +43,7 @@ def test_settings_from_the_environment_and_env_file_reach_each_service(configure
     assert sandbox["pool_name"] == configured.pool
     marketdata = configured.settings_of("marketdata")
     assert (marketdata["default_limit"], marketdata["down_for_s"]) == (321, 45)
-    assert marketdata["exchange_access"] is True  # deploy/compose/defaults.env
+    assert marketdata["exchange_access"] is False  # the test stack's own setting (tests/e2e/conftest.py)
     backtest = configured.settings_of("backtest")
     assert (backtest["max_leverage"], backtest["default_max_points"]) == (5, 1500)
 
