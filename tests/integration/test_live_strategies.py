@@ -1,6 +1,10 @@
 """Live strategies end to end: a real gateway process, the real sandbox, a market data server whose
-clock the test moves candle by candle (the local exchange server answers with the bundled candles),
-and a real webhook receiver on loopback."""
+clock the test moves candle by candle, and a real webhook receiver on loopback.
+
+The local exchange server answers with the bundled candles moved forward in time (by SHIFT) so that they
+reach into the present: the gateway judges freshness by its own wall clock. The market data store keeps the
+bundled candles at their own, old times: asked for the newest candles at an old clock time, it answers with
+those, which no live strategy may act on."""
 
 import asyncio
 import datetime as dt
@@ -17,7 +21,10 @@ from botmoon.sandbox.v1 import sandbox_pb2_grpc
 from botmoon_backtest.domain.model import SIDE_NAMES, Candles
 from botmoon_backtest.domain.signals import normalize_signals
 from botmoon_common.strategy_session import StrategySession
+from botmoon_common.timefmt import iso
 from botmoon_gateway.webhooks import verify
+from botmoon_marketdata.adapters import bundled
+from botmoon_marketdata.domain.candles import Candles as SeriesCandles
 from botmoon_marketdata.server import build
 from botmoon_marketdata.settings import MarketDataSettings
 from botmoon_marketdata.testing import FakeExchange, ServerThread
@@ -27,7 +34,11 @@ from botmoon_testing.receiver import Receiver
 pytestmark = [pytest.mark.docker, pytest.mark.stack]
 
 STEP = 300_000  # 5m
-START = 1_740_000_000_000  # a 5m boundary inside the bundled candles
+OLD = 1_740_000_000_000  # a 5m boundary inside the bundled candles
+# The exchange double's candles are the bundled ones this much later: START (OLD moved) is an hour ago.
+SHIFT = (time.time_ns() // 1_000_000 - 3_600_000 - OLD) // STEP * STEP
+START = OLD + SHIFT
+MAX_CANDLE_AGE = 48  # timeframes: 4 hours of 5m candles, so the moved candles stay fresh while the tests run
 NOWHERE = "127.0.0.1:9"
 SYMBOLS = ["BTCUSDT_BINANCE", "ETH/USDT:USDT"]
 
@@ -89,12 +100,18 @@ def clock():
 
 @pytest.fixture(scope="module")
 def market(tmp_path_factory, clock):
-    fake = FakeExchange.from_bundled(bases=("BTC", "ETH"), tfs=("5m",)).start()
+    fake = FakeExchange.from_bundled(bases=("BTC", "ETH"), tfs=("5m",))
+    fake.series = {key: SeriesCandles(c.open_time_ms + SHIFT, c.open, c.high, c.low, c.close, c.volume)
+                   for key, c in fake.series.items()}
+    fake.start()
     cfg = MarketDataSettings(store_path=str(tmp_path_factory.mktemp("md") / "store.sqlite"), binance_url=fake.url,
                              okx_url=fake.url, retry_attempts=2, retry_base_delay_s=0.01, retry_max_delay_s=0.02)
 
     async def make():
-        return build(cfg, clock=clock)
+        service = build(cfg, clock=clock)
+        bundled.load(service.store, [b for b in bundled.bundled_files() if b.instrument.base in ("BTC", "ETH")
+                                     and b.timeframe == "5m"])
+        return service
     with ServerThread(make) as server:
         yield server
     fake.stop()
@@ -111,6 +128,7 @@ def start_gateway(sandbox, market, db_url) -> Gateway:
                    GATEWAY_WEBHOOK_BACKOFF_MAX_S="0.5", GATEWAY_WEBHOOK_TIMEOUT_S="2",
                    GATEWAY_LIVE_MIN_INTERVAL_S="0.1", GATEWAY_LIVE_TICK_S="0.2", GATEWAY_LIVE_WINDOW="40",
                    GATEWAY_LIVE_LEASE_S="2", GATEWAY_LIVE_MAX_FAILURES="2",
+                   GATEWAY_LIVE_MAX_CANDLE_AGE=str(MAX_CANDLE_AGE),
                    GATEWAY_LIVE_SYMBOLS="BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT,XRP/USDT:USDT").start()
 
 
@@ -154,7 +172,8 @@ def evaluated(api: httpx.Client, strategy_id: str, candle_ms: int) -> bool:
                for s in SYMBOLS)
 
 
-def expected_signals(sandbox_address: str, market_address: str, first_ms: int, last_ms: int) -> set:
+def expected_signals(sandbox_address: str, market_address: str, first_ms: int, last_ms: int,
+                     symbols: list[str] = SYMBOLS) -> set:
     """What the backtest's signal rules make of the strategy on the same candles, on the bars first..last."""
     async def run():
         out = set()
@@ -162,7 +181,7 @@ def expected_signals(sandbox_address: str, market_address: str, first_ms: int, l
             session = StrategySession(sandbox_pb2_grpc.SandboxServiceStub(sb), 60)
             try:
                 await session.load(STRATEGY, {})
-                for symbol in SYMBOLS:
+                for symbol in symbols:
                     reply = await marketdata_pb2_grpc.MarketDataServiceStub(md).GetCandles(pb.GetCandlesRequest(
                         symbol=symbol, timeframe="5m", start_ms=first_ms - 60 * STEP, end_ms=last_ms + STEP))
                     c = reply.candles
@@ -304,3 +323,158 @@ def test_console_counts_agree(gateway_proc):
     assert {s["id"] for s in status["strategies"]} == {s["id"] for s in strategies}
     assert sum(a["strategy_id"] is not None for a in status["saved_algorithms"]) == 3
     assert light == summary
+
+
+def checks_after(api: httpx.Client, strategy_id: str, rounds: int) -> dict:
+    """The strategy once the runner has checked its candles `rounds` more times."""
+    seen = set()
+
+    def checked():
+        strategy = api.get(f"/api/strategies/{strategy_id}").json()["strategy"]
+        seen.add(strategy["freshness"][0]["checked_at"] if strategy["freshness"] else None)
+        return len(seen) > rounds and strategy
+    return wait_until(checked, what=f"{rounds} more rounds")
+
+
+def test_stale_candles_are_never_acted_on_and_a_fresh_one_signals_once(gateway_proc, sandbox, market, clock):
+    symbol = "BTC/USDT:USDT"
+    old = [t for _, t, _, _ in expected_signals(sandbox.address, market.address, OLD - 30 * STEP, OLD - STEP,
+                                                [symbol])]
+    assert old, "the bundled candles give no signal to test with"
+    candle = max(old)  # evaluated, this bundled candle would give a signal
+    clock.now = candle + STEP + 1000  # market data's newest closed candle: `candle`, from the store (bundled)
+    receiver = Receiver().start()
+    try:
+        with client(gateway_proc) as api:
+            endpoint = api.post("/api/webhooks/endpoints", json={"url": receiver.url}).json()["endpoint"]
+            deployed = api.post("/api/ai/deploy", json={"code": STRATEGY, "name": "Stale guard", "auto_run": False})
+            sid = deployed.json()["strategy"]["id"]
+            reply = api.post(f"/api/strategies/{sid}/start", json={
+                "symbols": [symbol], "timeframe": "5m", "interval_seconds": 0.1,
+                "webhook_endpoint_ids": [endpoint["id"]]})
+            assert reply.status_code == 200, reply.text
+            started = reply.json()
+            assert started["strategy"]["status"] == "running" and started["strategy"]["state"] == "stale_data"
+            assert started["message"].startswith("started, waiting for a fresh candle")
+            [seen] = started["strategy"]["freshness"]
+            assert (seen["symbol"], seen["candle_time"], seen["fresh"]) == (symbol, iso(candle), False)
+            assert seen["max_age_seconds"] == MAX_CANDLE_AGE * 300
+            assert seen["age_seconds"] > 100 * 86400  # the bundled candles are months old
+
+            stale = checks_after(api, sid, 3)
+            assert (stale["status"], stale["state"]) == ("running", "stale_data")
+            assert f"{symbol} 5m" in stale["state_reason"] and "GATEWAY_LIVE_MAX_CANDLE_AGE" in stale["state_reason"]
+            assert stale["freshness"][0]["age_seconds"] > stale["freshness"][0]["max_age_seconds"]
+            assert stale["last_candles"] == {} and stale["counters"]["signals"] == 0 and stale["last_error"] is None
+            assert api.get(f"/api/strategies/{sid}/signals").json()["count"] == 0
+            console = api.get("/api/console/status").json()
+            [shown] = [s for s in console["strategies"] if s["id"] == sid]
+            assert shown["state"] == "stale_data" and shown["state_reason"] == stale["state_reason"]
+            [stream] = [s for s in console["streams"] if s["strategy_id"] == sid]
+            assert stream["fresh"] is False and stream["candle_age_seconds"] > 100 * 86400
+
+            clock.now = candle + SHIFT + STEP + 1000  # the same candle, moved: fresh, from the exchange double
+            wait_until(lambda: api.get(f"/api/strategies/{sid}/signals").json()["count"] == 1, what="the signal")
+            receiver.wait_for(1)
+            live = checks_after(api, sid, 3)  # later rounds see the same newest candle: nothing new
+            signals = api.get(f"/api/strategies/{sid}/signals").json()["signals"]
+            deliveries = api.get("/api/webhooks/deliveries", params={"endpoint_id": endpoint["id"]}).json()
+            api.post(f"/api/strategies/{sid}/stop")
+        assert (live["state"], live["state_reason"], live["freshness"][0]["fresh"]) == ("live", None, True)
+        assert live["counters"]["signals"] == 1 and len(signals) == 1 and deliveries["count"] == 1
+        assert signals[0]["payload"]["candle_time_ms"] == candle + SHIFT
+        assert [json.loads(r.body)["signal_id"] for r in receiver.requests] == [signals[0]["signal_id"]]
+    finally:
+        receiver.stop()
+
+
+QUIET = '''
+class Quiet:
+    def __init__(self, params):
+        self.params = params
+
+    def generate_signals(self, data):
+        return {"signals": []}
+'''
+
+
+def test_deploy_names_its_strategy_or_says_why_none(gateway_proc):
+    with client(gateway_proc) as api:
+        def deployed(code: str, **extra):
+            return api.post("/api/ai/deploy", json={"code": code, "name": "Named", "auto_run": False, **extra})
+
+        plain = deployed("result = 1").json()
+        assert plain["success"] and plain["algorithm_id"] and plain["strategy"] is None
+        assert "no class with a generate_signals(self, data) method" in plain["strategy_reason"]
+
+        one = deployed(STRATEGY).json()
+        assert one["strategy_reason"] is None
+        assert (one["strategy"]["class_name"], one["strategy"]["status"]) == ("MeanCross", "stopped")
+        assert one["strategy"]["params"] == {"n": 3, "tp_pct": 2.0, "sl_pct": 1.0}
+        stored = api.get(f"/api/strategies/{one['strategy']['id']}").json()["strategy"]
+        assert (stored["algorithm_id"], stored["class_name"], stored["state"]) == (one["algorithm_id"], "MeanCross",
+                                                                                  "stopped")
+
+        saved = api.get("/api/console/summary").json()["summary"]["saved_algorithms_count"]
+        two = deployed(STRATEGY + FAILING)
+        assert two.status_code == 422, two.text
+        [problem] = two.json()["fields"]
+        assert problem["field"] == "strategy_class" and "(MeanCross, Broken)" in problem["reason"]
+        assert api.get("/api/console/summary").json()["summary"]["saved_algorithms_count"] == saved
+
+        chosen = deployed(STRATEGY + FAILING, strategy_class="Broken").json()
+        assert chosen["strategy"]["class_name"] == "Broken"
+        assert api.get(f"/api/strategies/{chosen['strategy']['id']}").json()["strategy"]["class_name"] == "Broken"
+        for wrong, listed in (("Nope", "MeanCross, Broken"), ("Quiet", "defines no strategy class")):
+            reply = deployed(STRATEGY + FAILING if wrong == "Nope" else "result = 1", strategy_class=wrong)
+            assert reply.status_code == 422 and reply.json()["fields"][0]["field"] == "strategy_class"
+            assert listed in reply.json()["fields"][0]["reason"]
+
+
+def test_a_start_checks_the_endpoints_again_and_send_skips_disabled_ones(gateway_proc, clock):
+    clock.now = START + 1000
+    receiver = Receiver().start()
+    try:
+        with client(gateway_proc) as api:
+            kept, deleted = (api.post("/api/webhooks/endpoints", json={"url": receiver.url}).json()["endpoint"]["id"]
+                             for _ in range(2))
+            sid = api.post("/api/ai/deploy", json={"code": QUIET, "name": "Quiet", "auto_run": False}
+                           ).json()["strategy"]["id"]
+            first = api.post(f"/api/strategies/{sid}/start", json={
+                "symbols": ["BTC/USDT:USDT"], "timeframe": "5m", "webhook_endpoint_ids": [kept, deleted]})
+            assert first.status_code == 200 and first.json()["warnings"] == [], first.text
+            assert first.json()["strategy"]["state"] == "live"
+            api.post(f"/api/strategies/{sid}/stop")
+            assert api.delete(f"/api/webhooks/endpoints/{deleted}").status_code == 200
+
+            again = api.post(f"/api/strategies/{sid}/start")  # no body: the stored endpoints, one of them deleted
+            assert again.status_code == 422, again.text
+            [problem] = again.json()["fields"]
+            assert problem["field"] == "webhook_endpoint_ids"
+            assert f"webhook endpoint {deleted}, which no longer exists" in problem["reason"]
+            assert api.get(f"/api/strategies/{sid}").json()["strategy"]["status"] == "stopped"
+
+            assert api.put(f"/api/webhooks/endpoints/{kept}", json={"enabled": False}).status_code == 200
+            disabled = f"webhook endpoint {kept} is disabled: its deliveries are skipped until it is enabled"
+            replaced = api.post(f"/api/strategies/{sid}/start", json={"webhook_endpoint_ids": [kept]})
+            assert replaced.status_code == 200 and replaced.json()["warnings"] == [disabled], replaced.text
+            api.post(f"/api/strategies/{sid}/stop")
+            stored = api.post(f"/api/strategies/{sid}/start")
+            assert stored.status_code == 200 and stored.json()["warnings"] == [disabled], stored.text
+            api.post(f"/api/strategies/{sid}/stop")
+
+            payload = {"symbol": "BTCUSDT", "side": "BUY_MARKET", "price": 50000.0}
+            skipped = api.post("/api/webhook/send", json={"endpoint_id": kept, **payload})
+            assert skipped.status_code == 200, skipped.text
+            body = skipped.json()
+            assert (body["success"], body["delivery"]) == (False, None)
+            assert f"webhook endpoint {kept} is disabled" in body["skipped"] and "include_disabled" in body["skipped"]
+            assert api.post("/api/webhook/test", json={"endpoint_id": kept}).json()["delivery"] is None
+            assert receiver.requests == []
+            forced = api.post("/api/webhook/send", json={"endpoint_id": kept, "include_disabled": True, **payload})
+            assert forced.json()["success"] is True and forced.json()["delivery"]["status"] == "delivered"
+        [got] = receiver.requests
+        assert json.loads(got.body) == {"market_type": "CRYPTO_FUTURES", "signal_type": "MANUAL",
+                                        "risk_level": "BALANCED", "timeframe": "15", **payload}
+    finally:
+        receiver.stop()

@@ -28,6 +28,8 @@ class Strategy(Base):
     endpoint_ids: Mapped[list] = mapped_column(JSON, default=list)
     # newest candle open time (ms) evaluated, per symbol
     seen: Mapped[dict] = mapped_column(JSON, default=dict)
+    # the newest closed candle per symbol as last checked (live.freshness.Check), evaluated or too old
+    freshness: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     runs: Mapped[int] = mapped_column(Integer, default=0)
     signals_count: Mapped[int] = mapped_column(Integer, default=0)
     errors_count: Mapped[int] = mapped_column(Integer, default=0)

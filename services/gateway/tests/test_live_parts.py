@@ -2,7 +2,8 @@
 
 import pytest
 
-from botmoon_gateway.live.registry import strategy_class, webhook_timeframe
+from botmoon_gateway.live.freshness import check, duration
+from botmoon_gateway.live.registry import NoStrategy, find_strategy, webhook_timeframe
 from botmoon_gateway.live.signals import SignalFormatError, signal_on
 
 TEMPLATE = '''
@@ -19,16 +20,43 @@ class EMAStrategy:
 '''
 
 
+TWO = "class A:\n    def generate_signals(self, d): pass\nclass B:\n    def generate_signals(self, d): pass\n"
+
+
 def test_a_strategy_class_and_its_parameters():
-    assert strategy_class(TEMPLATE) == ("EMAStrategy", {"ema_short": 9, "ema_long": 21, "tp_pct": 2.0,
-                                                         "mode": "both"})
+    assert find_strategy(TEMPLATE) == ("EMAStrategy", {"ema_short": 9, "ema_long": 21, "tp_pct": 2.0,
+                                                        "mode": "both"})
+    assert find_strategy(TEMPLATE, "EMAStrategy")[0] == "EMAStrategy"
 
 
-@pytest.mark.parametrize("code", ["print('hello')\nresult = 42", "def generate_signals(data):\n    return []",
-                                  "class A:\n    def generate_signals(self, d): pass\n"
-                                  "class B:\n    def generate_signals(self, d): pass\n", "class (:"])
-def test_not_strategies(code):
-    assert strategy_class(code) is None
+@pytest.mark.parametrize(("code", "why"), [("print('hello')\nresult = 42", "defines no class"),
+                                           ("def generate_signals(data):\n    return []", "defines no class"),
+                                           ("class (:", "does not parse")])
+def test_not_strategies(code, why):
+    with pytest.raises(NoStrategy, match=why) as caught:
+        find_strategy(code)
+    assert not caught.value.needs_choice
+
+
+def test_two_strategy_classes_need_a_choice():
+    with pytest.raises(NoStrategy, match=r"2 strategy classes \(A, B\): name one in strategy_class") as caught:
+        find_strategy(TWO)
+    assert caught.value.needs_choice
+    assert find_strategy(TWO, "B") == ("B", {})
+    with pytest.raises(NoStrategy, match=r"no class 'C'.*A, B"):
+        find_strategy(TWO, "C")
+
+
+def test_freshness_of_the_newest_closed_candle():
+    opened = 1_700_000_000_000
+    closed = opened + 300_000
+    assert check("5m", opened, 2, at_ms=closed + 600_000).fresh
+    late = check("5m", opened, 2, at_ms=closed + 600_001)
+    assert not late.fresh and late.age_ms == 600_001 and late.max_age_ms == 600_000
+    assert "closed 10m ago" in late.describe("BTC/USDT") and "within 10m" in late.describe("BTC/USDT")
+    assert check("1h", opened, 0.5, at_ms=opened + 3_600_000 + 1_800_000).fresh
+    assert [duration(ms) for ms in (0, 12_000, 570_000, 7_500_000, 55_310_000_000)] == \
+        ["0s", "12s", "9m 30s", "2h 5m", "640d 3h"]
 
 
 def test_webhook_timeframes():

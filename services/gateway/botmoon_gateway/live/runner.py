@@ -1,10 +1,12 @@
 """The live runner: one asyncio task per running strategy, holding a lease on it in the database.
 
 Each round it asks market data for the newest closed candles of every symbol; for each symbol with a
-candle not evaluated before, the strategy's `generate_signals` runs in a sandbox session on the recent
-window. A signal on that newest candle is recorded once (strategy, symbol, timeframe, candle) and
-delivered to each endpoint once (signal, endpoint). The newest evaluated candle of each symbol is
-persisted, so a restarted gateway evaluates only the newest candle it missed, and never one twice.
+fresh candle (`live.freshness`) not evaluated before, the strategy's `generate_signals` runs in a sandbox
+session on the recent window. A candle that closed too long ago is never evaluated: the strategy shows
+`stale_data` until a fresh one arrives. A signal on that newest candle is recorded once (strategy, symbol,
+timeframe, candle) and delivered to each endpoint once (signal, endpoint). The newest evaluated candle of
+each symbol is persisted, so a restarted gateway evaluates only the newest candle it missed, and never one
+twice.
 """
 
 import asyncio
@@ -24,7 +26,8 @@ from botmoon.marketdata.v1 import marketdata_pb2
 from botmoon_common.strategy_session import StrategyFailed, StrategySession
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.db import Algorithm, Database, new_id, now
-from botmoon_gateway.live.registry import strategy_class, webhook_timeframe
+from botmoon_gateway.live import freshness
+from botmoon_gateway.live.registry import NoStrategy, find_strategy, webhook_timeframe
 from botmoon_gateway.live.signals import SignalFormatError, signal_on
 from botmoon_gateway.records import LiveSignal, Strategy, WebhookDelivery, WebhookEndpoint
 from botmoon_gateway.settings import GatewaySettings
@@ -47,6 +50,7 @@ class Feed:
     last_candle_ms: int
     updated: float
     interval_s: float
+    check: freshness.Check
 
 
 class LiveRunner:
@@ -117,12 +121,10 @@ class LiveRunner:
             added = 0
             for algorithm_id, name, code in rows:
                 self._checked.add(algorithm_id)
-                found = strategy_class(code)
-                if found is None:
+                try:
+                    s.add(new_strategy(algorithm_id, name, *find_strategy(code)))
+                except NoStrategy:
                     continue
-                class_name, params = found
-                s.add(Strategy(id=new_id("strat"), algorithm_id=algorithm_id, name=name, class_name=class_name,
-                               params=params, symbols=[], endpoint_ids=[], seen={}))
                 added += 1
             return added
 
@@ -198,7 +200,7 @@ class LiveRunner:
     async def evaluate(self, strategy: Strategy) -> int:
         """One round over the strategy's symbols; returns the number of new signals."""
         code = await asyncio.to_thread(self._code, strategy.algorithm_id)
-        fresh = []
+        fresh, checks = [], {}
         for symbol in strategy.symbols:
             reply = await self.backends.marketdata.GetCandles(
                 marketdata_pb2.GetCandlesRequest(symbol=symbol, exchange=strategy.exchange or "",
@@ -208,10 +210,12 @@ class LiveRunner:
             if not times:
                 continue
             key = f"{strategy.timeframe}:{symbol}"
+            checks[symbol] = check = freshness.check(strategy.timeframe, times[-1], self.settings.live_max_candle_age)
             self.feeds[(strategy.id, symbol)] = Feed(reply.exchange, reply.symbol, strategy.timeframe, strategy.id,
-                                                     times[-1], time.monotonic(), strategy.interval_seconds)
-            if times[-1] > int((strategy.seen or {}).get(key, 0)):
+                                                     times[-1], time.monotonic(), strategy.interval_seconds, check)
+            if check.fresh and times[-1] > int((strategy.seen or {}).get(key, 0)):
                 fresh.append((symbol, key, reply))
+        await asyncio.to_thread(self._note_freshness, strategy.id, checks)
         if not fresh:
             return 0
         found = 0
@@ -274,6 +278,20 @@ class LiveRunner:
                 created.append(delivery.id)
         return created
 
+    def _note_freshness(self, strategy_id: str, checks: dict[str, freshness.Check]) -> None:
+        """Stores what this round saw of each symbol; a series turning stale or fresh again is logged once."""
+        with self.db.session() as s, s.begin():
+            strategy = s.get(Strategy, strategy_id)
+            before = {symbol: freshness.Check.from_json(v) for symbol, v in (strategy.freshness or {}).items()}
+            for symbol, check in checks.items():
+                was = before.get(symbol)
+                if check.fresh != (was.fresh if was is not None else True):
+                    log.log(logging.INFO if check.fresh else logging.WARNING,
+                            "live candles fresh again" if check.fresh else "live candles stale",
+                            extra={"strategy": strategy_id, "symbol": symbol, "timeframe": check.timeframe,
+                                       "candle_ms": check.candle_ms, "age_s": check.age_ms // 1000})
+            strategy.freshness = {symbol: check.to_json() for symbol, check in checks.items()}
+
     def _note_success(self, strategy_id: str) -> None:
         with self.db.session() as s, s.begin():
             strategy = s.get(Strategy, strategy_id)
@@ -303,6 +321,12 @@ class LiveRunner:
     def active_feeds(self) -> list[Feed]:
         moment = time.monotonic()
         return [f for f in self.feeds.values() if moment - f.updated <= max(3 * f.interval_s, 10.0)]
+
+
+def new_strategy(algorithm_id: str, name: str, class_name: str, params: dict) -> Strategy:
+    """The stopped strategy of a deployed algorithm."""
+    return Strategy(id=new_id("strat"), algorithm_id=algorithm_id, name=name, class_name=class_name, params=params,
+                    symbols=[], endpoint_ids=[], seen={})
 
 
 def _payload(strategy: Strategy, reply, signal: tuple[str, float], levels, signal_id: str) -> dict:

@@ -22,6 +22,8 @@ class DeployBody(CodeBody):
     name: StrictStr = Field("AI_Deployed", min_length=1, max_length=200)
     auto_run: StrictBool = True
     return_result: StrictBool = False
+    strategy_class: StrictStr | None = Field(None, min_length=1, max_length=200,
+                                             description="the strategy class to register when the code has several")
 
 
 class ProblemOut(Reply):
@@ -69,6 +71,15 @@ class ExecuteResponse(ExecutionOut):
     success: bool
 
 
+class DeployedStrategy(Reply):
+    """The stopped strategy a deploy registered (start it with POST /api/strategies/{id}/start)."""
+
+    id: str
+    class_name: str
+    params: dict[str, Any]
+    status: str
+
+
 class DeployResponse(Reply):
     success: bool
     algorithm_id: str | None
@@ -79,6 +90,8 @@ class DeployResponse(Reply):
     code_hash: str
     validation: Validation
     execution: ExecutionOut | None = None
+    strategy: DeployedStrategy | None = Field(None, description="the strategy registered from the code's class")
+    strategy_reason: str | None = Field(None, description="why no strategy was registered")
 
 
 class ExecutionList(Reply):

@@ -41,6 +41,19 @@ class Counters(Reply):
     consecutive_failures: int
 
 
+class FreshnessOut(Reply):
+    """The newest closed candle of one symbol as the runner last saw it."""
+
+    symbol: str
+    timeframe: str
+    candle_time: dt.datetime = Field(description="its open time")
+    closed_at: dt.datetime
+    age_seconds: float = Field(description="how long it had been closed at checked_at")
+    max_age_seconds: float = Field(description="GATEWAY_LIVE_MAX_CANDLE_AGE timeframes")
+    fresh: bool = Field(description="false: too old to act on; the symbol is not evaluated")
+    checked_at: dt.datetime
+
+
 class StrategyOut(Reply):
     id: str
     name: str
@@ -57,14 +70,19 @@ class StrategyOut(Reply):
     counters: Counters
     started_at: dt.datetime | None
     stopped_at: dt.datetime | None
-    runner: str | None = Field(description="the gateway replica that holds its lease")
+    runner: str | None = Field(description="while running: the gateway replica that holds its lease and runs it")
     created_at: dt.datetime
+    state: str = Field(description="stopped, error, waiting (started, no candle checked yet), live (acting on fresh "
+                                   "candles) or stale_data (a symbol's newest closed candle is too old to act on)")
+    state_reason: str | None = Field(description="why it is stale_data (which symbol, the candle's age, the limit)")
+    freshness: list[FreshnessOut] = Field(description="per symbol, the newest closed candle at the last check")
 
 
 class StrategyResponse(Reply):
     success: bool
     strategy: StrategyOut
     message: str | None = None
+    warnings: list[str] = Field(default_factory=list, description="e.g. a disabled webhook endpoint, skipped")
 
 
 class StrategyList(Reply):
@@ -107,6 +125,8 @@ class StreamOut(Reply):
     strategy_id: str
     last_candle: dt.datetime
     seconds_since_update: float
+    candle_age_seconds: float = Field(description="how long the last candle had been closed when it was read")
+    fresh: bool = Field(description="false: too old to act on (the strategy shows stale_data)")
 
 
 class ExecutionBrief(Reply):

@@ -61,6 +61,7 @@ class Target(Body):
     webhook_url: StrictStr | None = Field(None, max_length=2000, description="send here, or to endpoint_id")
     endpoint_id: int | None = Field(None, description="a stored endpoint (its secret and headers apply)")
     secret: SigningSecret | None = Field(None, description="sign with this (webhook_url)")
+    include_disabled: StrictBool = Field(False, description="send to endpoint_id even while it is disabled")
 
 
 class SendBody(Target):
@@ -106,7 +107,8 @@ class DeliveryOut(Reply):
 
 class SendResponse(Reply):
     success: bool
-    delivery: DeliveryOut
+    delivery: DeliveryOut | None = Field(description="null when nothing was sent (see skipped)")
+    skipped: str | None = Field(None, description="why nothing was sent, e.g. the endpoint is disabled")
 
 
 class DeliveryList(Reply):

@@ -7,10 +7,14 @@ from fastapi import APIRouter, HTTPException, Query
 from botmoon.sandbox.v1 import sandbox_pb2
 from botmoon_gateway.api.deps import BackendsDep, DbDep, SettingsDep, check_code_size
 from botmoon_gateway.db import Algorithm, Execution, code_hash, new_id
+from botmoon_gateway.errors import FieldError
 from botmoon_gateway.executions import execution_out, run_and_record, validation_out
+from botmoon_gateway.live.registry import NoStrategy, find_strategy
+from botmoon_gateway.live.runner import new_strategy
 from botmoon_gateway.schemas.ai import (
     CodeBody,
     DeployBody,
+    DeployedStrategy,
     DeployResponse,
     ExecuteBody,
     ExecuteResponse,
@@ -39,7 +43,10 @@ async def execute(body: ExecuteBody, settings: SettingsDep, db: DbDep, backends:
 
 @router.post("/deploy", response_model=DeployResponse)
 async def deploy(body: DeployBody, settings: SettingsDep, db: DbDep, backends: BackendsDep):
-    """Validate and save code as an algorithm; `auto_run` executes it, `return_result` includes the execution."""
+    """Validate and save code as an algorithm; `auto_run` executes it, `return_result` includes the execution.
+
+    A class with `generate_signals(self, data)` becomes a stopped strategy, named in `strategy` (or
+    `strategy_reason` says why none); code with several such classes needs `strategy_class`."""
     check_code_size(body.code, settings)
     reply = await backends.sandbox.Validate(sandbox_pb2.ValidateRequest(code=body.code), **backends.call_options())
     validation = validation_out(reply)
@@ -48,7 +55,14 @@ async def deploy(body: DeployBody, settings: SettingsDep, db: DbDep, backends: B
         return DeployResponse(success=False, algorithm_id=None, execution_id=None, name=body.name,
                               status="rejected", auto_deploy=body.auto_run, code_hash=digest, validation=validation)
     algorithm = Algorithm(id=new_id("algo"), name=body.name, code=body.code, code_hash=digest)
-    await asyncio.to_thread(db.add, algorithm)
+    strategy, reason = None, None
+    try:
+        strategy = new_strategy(algorithm.id, body.name, *find_strategy(body.code, body.strategy_class))
+    except NoStrategy as exc:
+        if body.strategy_class is not None or exc.needs_choice:
+            raise FieldError("strategy_class", str(exc)) from None
+        reason = str(exc)
+    await asyncio.to_thread(db.add, algorithm, *([strategy] if strategy else []))
     execution = None
     if body.auto_run:
         execution = await run_and_record(backends, db, body.code, body.name, algorithm_id=algorithm.id)
@@ -62,6 +76,9 @@ async def deploy(body: DeployBody, settings: SettingsDep, db: DbDep, backends: B
         code_hash=digest,
         validation=validation,
         execution=execution_out(execution) if execution and body.return_result else None,
+        strategy=DeployedStrategy(id=strategy.id, class_name=strategy.class_name, params=strategy.params,
+                                  status="stopped") if strategy else None,
+        strategy_reason=reason,
     )
 
 

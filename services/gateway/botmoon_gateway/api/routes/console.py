@@ -66,7 +66,8 @@ def _streams(live: LiveRunner) -> list[StreamOut]:
     moment = time.monotonic()
     return [StreamOut(exchange=f.exchange, symbol=f.symbol, timeframe=f.timeframe, strategy_id=f.strategy_id,
                       last_candle=dt.datetime.fromtimestamp(f.last_candle_ms / 1000, dt.UTC),
-                      seconds_since_update=round(moment - f.updated, 3)) for f in live.active_feeds()]
+                      seconds_since_update=round(moment - f.updated, 3), candle_age_seconds=f.check.age_ms / 1000,
+                      fresh=f.check.fresh) for f in live.active_feeds()]
 
 
 def _status(db: Database, live: LiveRunner, settings: GatewaySettings) -> ConsoleStatus:

@@ -2,6 +2,8 @@
 
 import asyncio
 import datetime as dt
+import logging
+from typing import Literal
 
 import grpc
 from fastapi import APIRouter, HTTPException, Query
@@ -12,11 +14,13 @@ from botmoon_gateway.api.deps import BackendsDep, DbDep, LiveDep, SettingsDep
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.db import Database, now
 from botmoon_gateway.errors import FieldError
+from botmoon_gateway.live import freshness
 from botmoon_gateway.live.registry import SYMBOL_FORMS
 from botmoon_gateway.records import LiveSignal, Strategy, WebhookEndpoint
 from botmoon_gateway.schemas.strategies import (
     ConfigBody,
     Counters,
+    FreshnessOut,
     SignalList,
     SignalOut,
     StartBody,
@@ -27,25 +31,55 @@ from botmoon_gateway.schemas.strategies import (
 )
 from botmoon_gateway.settings import GatewaySettings
 
+log = logging.getLogger(__name__)
+
 router = APIRouter(prefix="/api/strategies", tags=["strategies"])
 
 PRICE_SOURCES = ("ccxt", "exchange", "marketdata")
 MAX_SYMBOLS = 50
 
 
+def _when(ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
+
+
+def _checks(row: Strategy) -> dict[str, freshness.Check]:
+    return {symbol: freshness.Check.from_json(value) for symbol, value in (row.freshness or {}).items()}
+
+
+def state_of(row: Strategy) -> tuple[str, str | None]:
+    """What the strategy is doing, and why when it is stale_data."""
+    if row.status != "running":
+        return row.status, None
+    checks = _checks(row)
+    if not checks:
+        return "waiting", None
+    stale = [check.describe(symbol) for symbol, check in checks.items() if not check.fresh]
+    if stale:
+        return "stale_data", "; ".join(stale) + ". Nothing is evaluated, recorded or delivered until a fresh candle " \
+                                                "closes (offline, or exchange access off: only old candles)."
+    return "live", None
+
+
 def strategy_out(row: Strategy) -> StrategyOut:
+    state, reason = state_of(row)
     return StrategyOut(
         id=row.id, name=row.name, algorithm_id=row.algorithm_id, class_name=row.class_name, status=row.status,
         enabled=row.enabled, params=row.params or {},
         config=StrategyConfig(symbols=row.symbols or [], price_source=row.price_source, exchange=row.exchange,
                               timeframe=row.timeframe, interval_seconds=row.interval_seconds,
                               webhook_endpoint_ids=row.endpoint_ids or []),
-        last_candles={key: dt.datetime.fromtimestamp(ms / 1000, dt.UTC) for key, ms in (row.seen or {}).items()},
+        last_candles={key: _when(ms) for key, ms in (row.seen or {}).items()},
         last_run_at=row.last_run_at, last_signal=row.last_signal, last_error=row.last_error,
         counters=Counters(runs=row.runs, signals=row.signals_count, errors=row.errors_count,
                           consecutive_failures=row.consecutive_failures),
         started_at=row.started_at, stopped_at=row.stopped_at,
-        runner=row.lease_owner if row.status == "running" else None, created_at=row.created_at)
+        runner=row.lease_owner if row.status == "running" else None, created_at=row.created_at,
+        state=state, state_reason=reason,
+        freshness=[FreshnessOut(symbol=symbol, timeframe=c.timeframe, candle_time=_when(c.candle_ms),
+                                closed_at=_when(c.closed_ms), age_seconds=c.age_ms / 1000,
+                                max_age_seconds=c.max_age_ms / 1000, fresh=c.fresh, checked_at=_when(c.checked_ms))
+                   for symbol, c in _checks(row).items()])
 
 
 def _get(db: Database, strategy_id: str) -> Strategy:
@@ -55,9 +89,8 @@ def _get(db: Database, strategy_id: str) -> Strategy:
     return row
 
 
-async def _checked_changes(body: StartBody, row: Strategy, db: Database, backends: Backends,
-                           settings: GatewaySettings) -> dict:
-    """The configuration fields given, each checked; market data confirms symbols and timeframe."""
+def _checked_changes(body: StartBody, row: Strategy, settings: GatewaySettings) -> dict:
+    """The configuration fields given, each checked (market data confirms symbols and timeframe afterwards)."""
     changes: dict = {}
     if body.price_source is not None:
         if body.price_source.lower() not in PRICE_SOURCES:
@@ -72,15 +105,7 @@ async def _checked_changes(body: StartBody, row: Strategy, db: Database, backend
             raise FieldError("exchange", "must be binance or okx")
         changes["exchange"] = body.exchange.lower()
     if body.webhook_endpoint_ids is not None:
-        ids = list(dict.fromkeys(body.webhook_endpoint_ids))
-
-        def known():
-            with db.session() as s:
-                return set(s.scalars(select(WebhookEndpoint.id).where(WebhookEndpoint.id.in_(ids))))
-        missing = [i for i in ids if i not in await asyncio.to_thread(known)]
-        if missing:
-            raise FieldError("webhook_endpoint_ids", f"no webhook endpoint with id {missing[0]}")
-        changes["endpoint_ids"] = ids
+        changes["endpoint_ids"] = list(dict.fromkeys(body.webhook_endpoint_ids))
     timeframe = body.timeframe if body.timeframe is not None else row.timeframe
     symbols = body.symbols if body.symbols is not None else None
     if symbols is not None:
@@ -93,18 +118,45 @@ async def _checked_changes(body: StartBody, row: Strategy, db: Database, backend
                 raise FieldError(f"symbols.{i}", f"{symbol!r} is not a symbol (BTCUSDT_BINANCE or BTC/USDT:USDT)")
         changes["symbols"] = list(dict.fromkeys(s.strip() for s in symbols))
     if body.timeframe is not None or symbols is not None:
-        exchange = changes.get("exchange", row.exchange)
-        for i, symbol in enumerate(changes.get("symbols", row.symbols or [])):
-            await _confirm(backends, symbol, timeframe, exchange, i)
         changes["timeframe"] = timeframe
     return changes
 
 
-async def _confirm(backends: Backends, symbol: str, timeframe: str, exchange: str, index: int) -> None:
+async def _endpoint_warnings(db: Database, ids: list[int], stored: bool) -> list[str]:
+    """Every endpoint must exist (422 naming the first that does not); disabled ones are skipped, said here."""
+    def found():
+        with db.session() as s:
+            return dict(s.execute(select(WebhookEndpoint.id, WebhookEndpoint.enabled)
+                                  .where(WebhookEndpoint.id.in_(ids))).all())
+    enabled = await asyncio.to_thread(found) if ids else {}
+    missing = [i for i in ids if i not in enabled]
+    if missing:
+        if stored:
+            raise FieldError("webhook_endpoint_ids", f"the stored configuration names webhook endpoint {missing[0]}, "
+                                                     "which no longer exists; give webhook_endpoint_ids to choose")
+        raise FieldError("webhook_endpoint_ids", f"no webhook endpoint with id {missing[0]}")
+    return [f"webhook endpoint {i} is disabled: its deliveries are skipped until it is enabled"
+            for i in ids if not enabled[i]]
+
+
+async def _confirm_all(backends: Backends, symbols: list[str], timeframe: str, exchange: str,
+                       max_age: float) -> dict[str, freshness.Check]:
+    """Market data confirms each symbol and the timeframe; returns how fresh each symbol's newest candle is."""
+    checks = {}
+    for i, symbol in enumerate(symbols):
+        newest = await _confirm(backends, symbol, timeframe, exchange, i)
+        if newest is not None:
+            checks[symbol] = freshness.check(timeframe, newest, max_age)
+    return checks
+
+
+async def _confirm(backends: Backends, symbol: str, timeframe: str, exchange: str, index: int) -> int | None:
+    """The open time of the newest closed candle, None when there is none."""
     try:
-        await backends.marketdata.GetCandles(
+        reply = await backends.marketdata.GetCandles(
             marketdata_pb2.GetCandlesRequest(symbol=symbol, timeframe=timeframe, exchange=exchange, limit=1),
             **backends.call_options())
+        return reply.candles.open_time_ms[-1] if reply.candles.open_time_ms else None
     except grpc.aio.AioRpcError as exc:
         if exc.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.OUT_OF_RANGE):
             details = exc.details() or "invalid"
@@ -114,7 +166,7 @@ async def _confirm(backends: Backends, symbol: str, timeframe: str, exchange: st
 
 
 @router.get("", response_model=StrategyList)
-async def list_strategies(db: DbDep, live: LiveDep, status: str | None = None):
+async def list_strategies(db: DbDep, live: LiveDep, status: Literal["stopped", "running", "error"] | None = None):
     """Every registered strategy (deployed algorithms that define a strategy class), newest first."""
     await asyncio.to_thread(live.sync)
 
@@ -154,27 +206,42 @@ async def list_signals(strategy_id: str, db: DbDep, limit: int = Query(100, ge=1
 @router.post("/{strategy_id}/start", response_model=StrategyResponse)
 async def start(strategy_id: str, db: DbDep, backends: BackendsDep, settings: SettingsDep, live: LiveDep,
                 body: StartBody | None = None):
-    """Start live signals; the optional body sets symbols, price source, timeframe, interval and endpoints."""
+    """Start live signals; the optional body sets symbols, price source, timeframe, interval and endpoints.
+
+    Stored endpoints are checked again (one that was deleted is a 422; a disabled one is skipped, said in
+    `warnings`). A start on stale candles is accepted: the strategy waits in state `stale_data`, and the
+    message says so."""
     await asyncio.to_thread(live.sync)
     row = await asyncio.to_thread(_get, db, strategy_id)
     if row.status == "running":
         raise HTTPException(409, f"strategy '{strategy_id}' is already running")
     if not row.enabled:
         raise HTTPException(409, f"strategy '{strategy_id}' is disabled; enable it with PUT .../config first")
-    changes = await _checked_changes(body or StartBody(), row, db, backends, settings)
-    if not changes.get("symbols", row.symbols):
+    changes = _checked_changes(body or StartBody(), row, settings)
+    symbols = changes.get("symbols", row.symbols)
+    if not symbols:
         raise FieldError("symbols", "the strategy has no symbols; give them in the start body")
+    warnings = await _endpoint_warnings(db, changes.get("endpoint_ids", row.endpoint_ids or []),
+                                       stored="endpoint_ids" not in changes)
+    checks = await _confirm_all(backends, symbols, changes.get("timeframe", row.timeframe),
+                                changes.get("exchange", row.exchange), settings.live_max_candle_age)
 
     def begin() -> Strategy | None:
         with db.session() as s, s.begin():
             result = s.execute(update(Strategy).where(Strategy.id == strategy_id, Strategy.status != "running")
                                .values(**changes, status="running", started_at=now(), stopped_at=None,
-                                       consecutive_failures=0, last_error=None))
+                                       consecutive_failures=0, last_error=None,
+                                       freshness={symbol: c.to_json() for symbol, c in checks.items()}))
             return s.get(Strategy, strategy_id) if result.rowcount == 1 else None
     started = await asyncio.to_thread(begin)
     if started is None:
         raise HTTPException(409, f"strategy '{strategy_id}' is already running")
-    return StrategyResponse(success=True, strategy=strategy_out(started), message="started")
+    state, reason = state_of(started)
+    message = "started"
+    if state == "stale_data":
+        message = f"started, waiting for a fresh candle: {reason}"
+        log.warning("strategy started on stale candles", extra={"strategy": strategy_id})
+    return StrategyResponse(success=True, strategy=strategy_out(started), message=message, warnings=warnings)
 
 
 @router.post("/{strategy_id}/stop", response_model=StrategyResponse)
@@ -201,7 +268,12 @@ async def configure(strategy_id: str, body: ConfigBody, db: DbDep, backends: Bac
     them from its next round, and disabling it stops it."""
     await asyncio.to_thread(live.sync)
     row = await asyncio.to_thread(_get, db, strategy_id)
-    changes = await _checked_changes(body, row, db, backends, settings)
+    changes = _checked_changes(body, row, settings)
+    warnings = await _endpoint_warnings(db, changes["endpoint_ids"], stored=False) if "endpoint_ids" in changes \
+        else []
+    if "timeframe" in changes:
+        await _confirm_all(backends, changes.get("symbols", row.symbols or []), changes["timeframe"],
+                           changes.get("exchange", row.exchange), settings.live_max_candle_age)
     if body.params is not None:
         changes["params"] = body.params
     if body.name is not None:
@@ -223,4 +295,4 @@ async def configure(strategy_id: str, body: ConfigBody, db: DbDep, backends: Bac
     updated = await asyncio.to_thread(apply)
     if updated.status != "running":
         live.wake(strategy_id)
-    return StrategyResponse(success=True, strategy=strategy_out(updated), message="updated")
+    return StrategyResponse(success=True, strategy=strategy_out(updated), message="updated", warnings=warnings)

@@ -1,6 +1,7 @@
 """Webhooks: stored endpoints, sending the contract's payload, and the delivery log with every attempt."""
 
 import asyncio
+from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select
@@ -129,6 +130,10 @@ async def _send(target: Target, payload: dict, event: str, db: Database, deliver
         raise FieldError("webhook_url", "give either webhook_url or endpoint_id")
     if target.endpoint_id is not None:
         endpoint = await asyncio.to_thread(_get_endpoint, db, target.endpoint_id)
+        if not endpoint.enabled and not target.include_disabled:
+            return SendResponse(success=False, delivery=None,
+                                skipped=f"webhook endpoint {endpoint.id} is disabled: nothing was sent (enable it, "
+                                        "or send with include_disabled: true)")
         url = endpoint.url
     else:
         url = target.webhook_url
@@ -142,8 +147,9 @@ async def _send(target: Target, payload: dict, event: str, db: Database, deliver
 
 @router.post("/api/webhook/send", response_model=SendResponse)
 async def send(body: SendBody, db: DbDep, deliverer: DelivererDep):
-    """Send a signal payload to `webhook_url` (or a stored endpoint), with retries; the reply has every attempt."""
-    payload = body.model_dump(exclude={"webhook_url", "endpoint_id", "secret"}, exclude_none=True)
+    """Send a signal payload to `webhook_url` (or a stored endpoint), with retries; the reply has every attempt.
+    A disabled endpoint is skipped (`skipped` says so) unless `include_disabled` is true."""
+    payload = body.model_dump(exclude=set(Target.model_fields), exclude_none=True)
     payload["timeframe"] = str(payload["timeframe"])
     return await _send(body, payload, "signal", db, deliverer)
 
@@ -156,7 +162,8 @@ async def test(body: Target, db: DbDep, deliverer: DelivererDep):
 
 @router.get("/api/webhooks/deliveries", response_model=DeliveryList)
 async def list_deliveries(db: DbDep, endpoint_id: int | None = None, signal_id: str | None = None,
-                          status: str | None = None, limit: int = Query(50, ge=1, le=500)):
+                          status: Literal["pending", "delivered", "failed"] | None = None,
+                          limit: int = Query(50, ge=1, le=500)):
     """The delivery log, newest first, with every attempt."""
     def rows():
         query = select(WebhookDelivery).order_by(WebhookDelivery.created_at.desc()).limit(limit)
