@@ -32,13 +32,13 @@ have candles.
 {CONTRACT}"""
 
 PROMPT = f"""\
-Write a Botmoon trading strategy: {{idea}}
-Market: {{symbol}} on the {{timeframe}} timeframe.
+Write a Botmoon trading strategy: $idea
+Market: $symbol on the $timeframe timeframe.
 
 Rules:
 {CONTRACT}
 
 Steps: start from the template (tool get_strategy_template or resource botmoon://strategy/template),
 keep the class shape, put tunable numbers in params with defaults, validate with validate_strategy
-and fix every error it names (line, column, rule), then run_backtest on {{symbol}} {{timeframe}} and
+and fix every error it names (line, column, rule), then run_backtest on $symbol $timeframe and
 report total_return_pct, max_drawdown, win_rate, total_trades and any warnings. Only then deploy."""

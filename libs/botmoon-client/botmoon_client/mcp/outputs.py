@@ -116,7 +116,7 @@ class Candles(BaseModel):
     source: str = Field(description="exchange (fetched now), store (fetched earlier) or bundled (shipped)")
     count: int
     gaps: int = Field(description="missing stretches in the range (never filled in)")
-    time: list[int] = Field(description="open times, UTC epoch milliseconds, oldest first")
+    time: list[str] = Field(description="open times, ISO 8601 UTC, oldest first")
     open: list[float]
     high: list[float]
     low: list[float]
@@ -124,8 +124,12 @@ class Candles(BaseModel):
     volume: list[float]
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else dict(value)
+
+
 def strategy_brief(s: Any) -> StrategyBrief:
-    d = s.model_dump(mode="json") if isinstance(s, BaseModel) else dict(s)
+    d = as_dict(s)
     config, counters = d.get("config") or {}, d.get("counters") or {}
     return StrategyBrief(
         id=d["id"], name=d["name"], class_name=d.get("class_name", ""), status=d["status"], state=d.get("state"),

@@ -3,6 +3,7 @@
 
 from collections.abc import Awaitable, Callable
 from importlib import resources as package_files
+from string import Template
 from typing import Annotated, Any, TypeVar
 
 from mcp.server import MCPServer
@@ -80,7 +81,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
         default backtest settings. Start every new strategy from it and keep its class shape."""
         t = await _call(client_for(ctx).get_strategy_template())
         return o.Template(code=t.code, strategy_params=t.strategy_params,
-                          backtest_config=t.backtest_config.model_dump(mode="json"))
+                          backtest_config=o.as_dict(t.backtest_config))
 
     @server.tool(annotations=MARKET, title="Markets")
     async def list_markets(ctx: Context, exchange: Annotated[str | None, Field(
@@ -226,7 +227,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
         client = client_for(ctx)
         summary = await _call(client.get_console_summary())
         running = await _call(client.list_running_strategies())
-        return o.ConsoleOverview(summary=summary.summary.model_dump(mode="json"),
+        return o.ConsoleOverview(summary=o.as_dict(summary.summary),
                                  running=[o.strategy_brief(s) for s in running.strategies])
 
     @server.tool(annotations=MARKET, title="Candles")
@@ -270,7 +271,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
         timeframe: Annotated[str, Field(description="the candles")] = "1h",
     ) -> str:
         """Write, validate and backtest a Botmoon strategy, following the strategy contract."""
-        return guide.PROMPT.format(idea=idea, symbol=symbol, timeframe=timeframe)
+        return Template(guide.PROMPT).safe_substitute(idea=idea, symbol=symbol, timeframe=timeframe)
 
     return server
 
@@ -281,7 +282,11 @@ def _package_text(name: str) -> str:
 
 def run_stdio(base_url: str | None = None, api_key: str | None = None) -> None:
     """Serves the tools over stdio (for desktop chats), calling the gateway at base_url."""
+    import logging
+
     import anyio
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # stderr is the chat's log: one line per tool call is noise
 
     async def main() -> None:
         async with AsyncBotmoon(base_url, api_key) as client:
