@@ -75,6 +75,8 @@ class GatewaySettings(ServiceSettings):
     live_tick_s: float = Field(1.0, gt=0, description="how often the runner looks for strategies to start or stop")
     live_lease_s: float = Field(30.0, gt=0, description="a runner's hold on a strategy, renewed while it runs")
     live_min_interval_s: float = Field(1.0, gt=0, description="smallest interval_seconds accepted")
+    live_max_candle_age: float = Field(2.0, gt=0, description="a live strategy acts only on a candle that closed at "
+                                                              "most this many of its timeframes ago (2: one missed)")
 
 
 def is_loopback(address: str) -> bool:
