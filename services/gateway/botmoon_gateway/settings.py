@@ -31,7 +31,10 @@ class GatewaySettings(ServiceSettings):
                                validation_alias=AliasChoices("BACKTEST_ADDR", "GATEWAY_BACKTEST_ADDR"))
     backtest_timeout_s: float = Field(600.0, gt=0, description="deadline of one backtest")
     grpc_timeout_s: float = Field(60.0, gt=0)
-    health_timeout_s: float = Field(1.0, gt=0)
+    health_timeout_s: float = Field(1.0, gt=0, description="deadline of each backend's health check in /ready")
+    ready_backends: str = Field("sandbox", pattern=r"^\s*((sandbox|marketdata|backtest)\s*(,\s*|$))*$",
+                                description="comma-separated backends /ready needs SERVING; the others only "
+                                            "show as degraded (their endpoints answer 503 while down)")
     max_code_bytes: int = Field(256 * 1024, ge=1024)
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=4096)
     retry_after_s: int = Field(1, ge=1)
@@ -41,6 +44,10 @@ class GatewaySettings(ServiceSettings):
     @property
     def api_key_list(self) -> list[str]:
         return [k.strip() for k in self.api_keys.split(",") if k.strip()]
+
+    @property
+    def ready_backend_list(self) -> list[str]:
+        return [b.strip() for b in self.ready_backends.split(",") if b.strip()]
 
     @property
     def allowed_host_list(self) -> list[str]:
