@@ -1,5 +1,5 @@
 # Botmoon: `make up` starts the stack on :37674, `make test` runs every check. `make help` lists the rest.
-.PHONY: help compose-env up down test bench proto proto-check lint images base-image wheels venv logs clean
+.PHONY: help compose-env up down test bench proto proto-check lint images base-image wheels venv logs clean checkov
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -47,13 +47,13 @@ DOCKERFILES := $(shell find services -name Dockerfile)
 build/wheels/.stamp: $(SOURCES) scripts/wheels.sh | venv
 	scripts/wheels.sh && touch $@
 
-build/images.stamp: build/wheels/.stamp $(DOCKERFILES) scripts/images.sh
+build/images.stamp: build/wheels/.stamp $(DOCKERFILES) scripts/images.sh $(wildcard deploy/k8s/engine/*)
 	scripts/images.sh && touch $@
 
 wheels: build/wheels/.stamp ## wheels for the images, built on the host
 
 images: venv ## build every image (skipped when nothing changed; Docker's cache otherwise)
-	@for image in sandbox-runner sandbox gateway marketdata backtest; do \
+	@for image in sandbox-runner sandbox gateway marketdata backtest sandbox-engine; do \
 	  docker image inspect botmoon/$$image:latest >/dev/null 2>&1 || rm -f build/images.stamp; done
 	@mkdir -p build && flock build/.images.lock $(MAKE) --no-print-directory build/images.stamp
 
@@ -74,7 +74,14 @@ down: compose-env ## stop the stack and remove its containers (VOLUMES=1 removes
 logs: compose-env ## follow logs (service=gateway|sandbox)
 	$(STACK) logs -f $(service)
 
-test: venv proto-check lint images ## stubs fresh, lint, then the whole suite
+CHECKOV := build/tools/checkov/bin/checkov
+$(CHECKOV): requirements/checkov.txt
+	@mkdir -p build/tools && flock build/.checkov.lock sh -c '$(PYTHON) -m venv build/tools/checkov && \
+	  build/tools/checkov/bin/pip install -q -r requirements/checkov.txt' && touch $@
+
+checkov: $(CHECKOV) ## the Kubernetes policy linter, in a venv of its own (tests/k8s/test_policy_lint.py)
+
+test: venv proto-check lint images $(CHECKOV) ## stubs fresh, lint, then the whole suite
 	$(BIN)/pytest
 
 bench: venv images ## benchmarks; figures go to docs/benchmarks.md
