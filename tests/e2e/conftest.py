@@ -9,8 +9,10 @@ from botmoon_testing.compose import Stack
 @pytest.fixture(scope="session")
 def stack():
     # Webhook targets on this host (test_compose_stack.py); offline (the bundled candles: results do not depend on
-    # a network the test machine may not have); everything else the stack's defaults.
-    stack = Stack(GATEWAY_WEBHOOK_ALLOW="host.docker.internal", MARKETDATA_EXCHANGE_ACCESS="false")
+    # a network the test machine may not have); room for the scale test's bursts from one client; everything else
+    # the stack's defaults.
+    stack = Stack(GATEWAY_WEBHOOK_ALLOW="host.docker.internal", MARKETDATA_EXCHANGE_ACCESS="false",
+                  GATEWAY_FAIR_MAX_BACKTESTS="12")
     stack.up()
     try:
         yield stack
