@@ -226,6 +226,7 @@ def test_strategy_management_api(gateway_proc):
         assert field(api.post(f"/api/strategies/{sid}/start", json={"symbols": SYMBOLS, "price_source": "tea"})) \
             == "price_source"
         assert field(api.put(f"/api/strategies/{sid}/config", json={"params": "x"})) == "params"
+        assert field(api.get("/api/strategies", params={"status": "bogus"})) == "status"
 
         updated = api.put(f"/api/strategies/{sid}/config", json={"params": {"n": 4}, "enabled": False}).json()
         assert updated["strategy"]["params"] == {"n": 4} and updated["strategy"]["enabled"] is False
