@@ -14,6 +14,14 @@ import pytest
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack]
 
+FAILING = """
+class Broken:
+    def __init__(self, params=None):
+        self.params = params
+
+    def generate_signals(self, data):
+        return {"signals": [{"time": data.index[0], "type": "long", "price": data["no such column"].iloc[0]}]}
+"""
 BOTMOON = shutil.which("botmoon", path=str(Path(sys.executable).parent)) or "botmoon"
 
 
@@ -97,10 +105,9 @@ def test_backtest_with_report(gateway, template, tmp_path):
     done = botmoon(gateway.url, "backtest", str(broken), "--limit", "100", "--json")
     assert done.returncode == 3 and as_json(done)["success"] is False
     failing = tmp_path / "failing.py"
-    failing.write_text(template.replace("def generate_signals(self, data", "def generate_signals(self, data, *_")
-                       .replace('close = data["close"]', 'close = data["no such column"]', 1))
+    failing.write_text(FAILING)
     done = botmoon(gateway.url, "backtest", str(failing), "--limit", "100", "--json")
-    assert done.returncode == 4 and as_json(done)["success"] is False
+    assert done.returncode == 4 and as_json(done)["error"]["line"] == 7, done.stdout
 
     done = botmoon(gateway.url, "backtest", str(source), "--limit", "5", "--json")
     assert done.returncode == 1 and "limit" in done.stderr
