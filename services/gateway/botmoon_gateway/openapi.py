@@ -19,7 +19,7 @@ METRICS = {"total_return": 4523.50, "total_return_pct": 45.24, "cagr": 32.15, "m
            "losing_trades": 10, "avg_trade": 188.48, "avg_win": 450.25, "avg_loss": -235.15}
 BACKTEST = {"success": True, "backtest_id": "bt_abc123", "metrics": METRICS, "trades": [], "equity_curve": [],
             "config": {"exchange": "binance", "symbol": "BTC/USDT:USDT", "timeframe": "1h", "data_points": 500,
-                       "data_start": "2025-01-01 00:00:00", "data_end": "2025-02-17 00:00:00"}}
+                       "data_start": "2025-01-01T00:00:00Z", "data_end": "2025-02-17T00:00:00Z"}}
 VALID = {"success": True, "validation": {"valid": True, "errors": [], "warnings": []}}
 START = {"symbols": ["BTCUSDT_BINANCE", "ETHUSDT_BINANCE"], "price_source": "ccxt", "timeframe": "15m",
          "interval_seconds": 60, "webhook_endpoint_ids": [1, 2]}
