@@ -49,7 +49,10 @@ class StrategySession:
                                  status, [_problem(p) for p in reply.problems])
         if not reply.ok:
             raise StrategyFailed(f"{reply.error.type}: {reply.error.message}", _error(reply))
-        return json.loads(reply.value_json) if reply.value_json else None
+        try:  # the strategy's own value: the sandbox bounds its size but leaves parsing (once) to its consumer
+            return json.loads(reply.value_json) if reply.value_json else None
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise StrategyFailed(f"the strategy's reply to {op!r} is not JSON: {exc}") from None
 
     async def load(self, code: str, params: dict) -> dict:
         """Loads the strategy class with its params: {class, has_levels, has_size}."""

@@ -12,7 +12,7 @@ from botmoon_sandbox import metrics
 from botmoon_sandbox.adapters.docker_engine import DockerEngine, RawRun
 from botmoon_sandbox.adapters.pool import ContainerPool
 from botmoon_sandbox.domain import validation
-from botmoon_sandbox.domain.outcome import SIGKILL_EXIT, Limits, Outcome, Status, judge, session_step
+from botmoon_sandbox.domain.outcome import SIGKILL_EXIT, Limits, Outcome, Status, judge
 from botmoon_sandbox.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,8 @@ class Executor:
             box = await self._pool.acquire()
             try:
                 frame = protocol.encode({"op": "exec", "code": code, "max_output": self._s.max_output_bytes})
-                raw = await asyncio.to_thread(self._engine.call, box, frame, self._s.wall_time_s, True)
+                raw = await asyncio.to_thread(self._engine.call, box, frame, self._s.wall_time_s,
+                                              self._s.max_output_bytes, True)
             finally:
                 self._pool.discard(box)
         outcome = self._judge(raw)
@@ -96,15 +97,15 @@ class Executor:
             return
         async with self._admission():
             box = await self._pool.acquire()
-            box.stream.limit = self._s.max_session_reply_bytes  # strategy calls return data (signals), not logs
             deadline = time.monotonic() + self._s.session_time_s
             try:
                 call: SessionCall | None = first
                 while call is not None:
-                    frame = protocol.encode({**call.args, "op": call.op, "max_output": self._s.max_output_bytes},
-                                            binary=call.binary)
+                    frame = protocol.encode({**call.args, "op": call.op, "max_output": self._s.max_output_bytes,
+                                             "max_value": self._s.max_session_reply_bytes}, binary=call.binary)
                     remaining = max(0.0, deadline - time.monotonic())
-                    raw = await asyncio.to_thread(self._engine.call, box, frame, remaining)
+                    raw = await asyncio.to_thread(self._engine.call, box, frame, remaining,
+                                                  self._s.max_session_reply_bytes)
                     outcome = self._judge(raw, session=True)
                     yield outcome
                     if outcome.status is not Status.COMPLETED:
@@ -115,13 +116,13 @@ class Executor:
 
     def _judge(self, raw: RawRun, session: bool = False) -> Outcome:
         diagnostics = raw.diagnostics.decode("utf-8", "replace")[: self._s.max_output_bytes]
-        if session and raw.reply is not None:
-            outcome = session_step(raw.reply, diagnostics)
-        else:
-            outcome = judge(
-                raw.reply, limits=self.limits, elapsed_s=raw.elapsed_s, timed_out=raw.timed_out,
-                flooded=raw.flooded, oom_killed=raw.oom_killed, exit_code=raw.exit_code, diagnostics=diagnostics,
-            )
+        outcome = judge(
+            raw.reply, kind="session" if session else "exec", value=raw.value, violation=raw.violation,
+            limits=self.limits, elapsed_s=raw.elapsed_s, timed_out=raw.timed_out, flooded=raw.flooded,
+            oom_killed=raw.oom_killed, exit_code=raw.exit_code, diagnostics=diagnostics,
+        )
+        if outcome.error and outcome.error.get("type") == "SandboxProtocolError":
+            log.warning("sandbox reply broke the protocol", extra={"reason": outcome.error["message"]})
         metrics.EXECUTIONS.labels(outcome.status.value).inc()
         if reason := _kill_reason(outcome, raw):
             metrics.KILLS.labels(reason).inc()

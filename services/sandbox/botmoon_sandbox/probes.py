@@ -22,13 +22,26 @@ try:
 except OSError:
     found["rootfs"] = "read-only"
 found["uid"] = os.getuid()
+try:
+    os.listdir(f"/proc/{os.getppid()}/fd")
+    found["runner_fds"] = "visible"
+except OSError:
+    found["runner_fds"] = "hidden"
 status = dict(line.split(":", 1) for line in open("/proc/self/status"))
 found["cap_eff"] = int(status["CapEff"].strip(), 16)
 found["no_new_privs"] = int(status["NoNewPrivs"].strip())
 result = found
 '''
 
-EXPECTED = {"network": "unreachable", "rootfs": "read-only", "cap_eff": 0, "no_new_privs": 1}
+EXPECTED = {"network": "unreachable", "rootfs": "read-only", "cap_eff": 0, "no_new_privs": 1, "runner_fds": "hidden"}
+
+
+def failures(found: dict) -> dict:
+    """Each finding of the probe that is not what isolation needs (an empty dict when it holds)."""
+    failed = {k: found.get(k) for k, v in EXPECTED.items() if found.get(k) != v}
+    if not isinstance(found.get("uid"), int) or found.get("uid") == 0:
+        failed["uid"] = found.get("uid")
+    return failed
 
 
 async def isolation_holds(executor: Executor) -> bool:
@@ -37,12 +50,10 @@ async def isolation_holds(executor: Executor) -> bool:
         log.error("isolation probe did not complete", extra={"status": outcome.status.value,
                                                              "error": outcome.error, "stderr": outcome.stderr})
         return False
-    found = json.loads(outcome.result_json)
-    failures = {k: found.get(k) for k, v in EXPECTED.items() if found.get(k) != v}
-    if found.get("uid") == 0:
-        failures["uid"] = 0
-    if failures:
-        log.error("isolation probe failed", extra={"failures": failures})
+    found = json.loads(outcome.result_json or "null")
+    failed = failures(found) if isinstance(found, dict) else {"result": found}
+    if failed:
+        log.error("isolation probe failed", extra={"failures": failed})
         return False
     log.info("isolation probe passed", extra={"found": found})
     return True

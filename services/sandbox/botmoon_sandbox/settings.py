@@ -4,6 +4,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from botmoon_common.settings import ServiceSettings
+from botmoon_runner.protocol import head_limit
 
 
 class SandboxSettings(ServiceSettings):
@@ -25,7 +26,8 @@ class SandboxSettings(ServiceSettings):
     nofile: int = Field(64, ge=16)
     fsize_mb: int = Field(16, ge=1)
     max_code_bytes: int = Field(256 * 1024, ge=1024)
-    max_session_reply_bytes: int = Field(64 << 20, ge=1 << 20, description="largest reply of a strategy call")
+    max_session_reply_bytes: int = Field(64 << 20, ge=1 << 20,
+                                         description="largest value (JSON) a strategy call may return")
 
     pool_size: int = Field(2, ge=0)
     pool_name: str = Field("default", pattern=r"^[a-zA-Z0-9_.-]+$")
@@ -42,6 +44,6 @@ class SandboxSettings(ServiceSettings):
 
     @property
     def stream_bytes(self) -> int:
-        """Cap of each stream read back from a container: a reply frame carries stdout, stderr and
-        result, each capped by the runner at max_output_bytes."""
-        return 4 * self.max_output_bytes + 65536
+        """Cap of a container's stderr kept per call (diagnostics and raw writes): beyond it, the output limit
+        kills the container. The same size as the largest reply head."""
+        return head_limit(self.max_output_bytes)

@@ -34,7 +34,9 @@ class EngineError(Exception):
 class RawRun:
     """What came back from one container before it was judged: a reply frame or how it ended."""
 
-    reply: dict | None = None
+    reply: dict | None = None  # the reply's head, parsed once, not yet checked
+    value: bytes = b""  # the reply's value: JSON text, unparsed
+    violation: str | None = None  # how the container broke the protocol, if it did
     diagnostics: bytes = b""
     timed_out: bool = False
     flooded: bool = False
@@ -133,28 +135,34 @@ class DockerEngine:
             box.stream.stderr = box.stream.stderr.replace(protocol.READY_LINE, b"", 1)
         return ready
 
-    def call(self, box: SandboxContainer, frame: bytes, timeout_s: float, last: bool = False) -> RawRun:
-        """Sends one frame to the runner and reads one reply frame; kills the container on timeout
-        or flood. `last` closes stdin (and the stream) after the reply."""
+    def call(self, box: SandboxContainer, frame: bytes, timeout_s: float, max_value: int,
+             last: bool = False) -> RawRun:
+        """Sends one frame to the runner and reads one reply frame, its head at most protocol.head_limit and
+        its value at most `max_value` bytes (both refused from the length alone, before their bytes are kept).
+        A timeout, a flood of stderr or a protocol violation ends the stream; the caller's discard kills the
+        container. `last` closes stdin (and the stream) after the reply."""
         started = time.monotonic()
         raw = RawRun()
         stream = box.stream
+        reply = stream.expect_reply(protocol.head_limit(self._s.max_output_bytes), max_value)
         try:
             stream.send(frame, close_stdin=last)
-            stream.read_until(lambda s: protocol.decode_buffer(s.stdout)[0] is not None, started + timeout_s)
+            stream.read_until(lambda s: reply.done, started + timeout_s)
         except OSError as exc:
             log.warning("sandbox attach stream failed", extra={"container": box.id[:12], "error": str(exc)})
         raw.elapsed_s = time.monotonic() - started
-        raw.reply, consumed = protocol.decode_buffer(stream.stdout)
-        del stream.stdout[:consumed]
+        raw.violation = stream.violation
+        if reply.done and not raw.violation:
+            raw.reply, raw.value = reply.head, reply.binary
+        stream.reply = None
         raw.diagnostics = bytes(stream.stderr)
         stream.stderr.clear()
         if raw.reply is None or last:
             stream.close()
         if raw.reply is None:
             raw.flooded = stream.overflow
-            raw.timed_out = not stream.eof and not stream.overflow
-            if raw.timed_out or raw.flooded:
+            raw.timed_out = not stream.eof and not stream.overflow and not raw.violation
+            if raw.timed_out or raw.flooded or raw.violation:
                 # The verdict is known; the caller's discard force-removes (kills) it off this path.
                 return raw
             self._collect_exit(box, raw)

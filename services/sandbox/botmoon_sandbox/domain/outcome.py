@@ -4,6 +4,8 @@ import json
 from dataclasses import dataclass, field
 from enum import Enum
 
+from botmoon_runner.protocol import ProtocolError
+from botmoon_runner.shapes import check_head, text_limit
 from botmoon_sandbox.domain.validation import Problem
 
 
@@ -42,6 +44,9 @@ SIGKILL_EXIT = 137
 def judge(
     reply: dict | None,
     *,
+    kind: str = "exec",
+    value: bytes = b"",
+    violation: str | None = None,
     limits: Limits,
     elapsed_s: float,
     timed_out: bool,
@@ -50,19 +55,16 @@ def judge(
     exit_code: int | None,
     diagnostics: str,
 ) -> Outcome:
-    """Turns a runner reply (or its absence) and the container's end into an Outcome."""
+    """Turns what came back from a container (a reply frame, a protocol violation, or how it ended) into an
+    Outcome. The reply is hostile until checked: any key, type or size off its shape makes the run failed."""
     elapsed_ms = round(elapsed_s * 1000)
+    if violation is not None:
+        return protocol_failure(violation, diagnostics, elapsed_ms)
     if reply is not None:
-        status = Status.COMPLETED if reply.get("status") == "completed" else Status.FAILED
-        return Outcome(
-            status=status,
-            stdout=str(reply.get("stdout", "")),
-            stderr=str(reply.get("stderr", "")),
-            truncated=bool(reply.get("truncated")),
-            result_json=json.dumps(reply["result"], allow_nan=False) if "result" in reply else "",
-            error=reply.get("error") if status is Status.FAILED else None,
-            execution_time_ms=round(float(reply.get("execution_time_ms", elapsed_ms))),
-        )
+        try:
+            return reply_outcome(reply, value, kind, limits, diagnostics, elapsed_ms)
+        except ProtocolError as exc:
+            return protocol_failure(str(exc), diagnostics, elapsed_ms)
     if oom_killed:
         return Outcome(Status.KILLED, stderr=diagnostics, execution_time_ms=elapsed_ms,
                        kill_reason=f"memory limit of {limits.memory_mb} MiB exceeded")
@@ -77,25 +79,47 @@ def judge(
     if exit_code == SIGKILL_EXIT:
         return Outcome(Status.KILLED, stderr=diagnostics, execution_time_ms=elapsed_ms,
                        kill_reason="killed by the kernel (memory or process limit)")
-    blocked_fork = "BlockingIOError" in diagnostics or "Resource temporarily unavailable" in diagnostics
-    reason = f"process limit of {limits.pids_limit} reached" if blocked_fork else ""
-    return Outcome(
-        Status.KILLED if blocked_fork else Status.FAILED,
-        stderr=diagnostics,
-        execution_time_ms=elapsed_ms,
-        kill_reason=reason,
-        error={"type": "SandboxExit", "line": 0, "traceback": "",
-               "message": f"the sandbox process ended (exit code {exit_code}) without a result"},
-    )
+    return Outcome(Status.FAILED, stderr=diagnostics, execution_time_ms=elapsed_ms,
+                   error={"type": "SandboxExit", "line": 0, "traceback": "",
+                          "message": f"the sandbox process ended (exit code {exit_code}) without a result"})
 
 
-def session_step(reply: dict, diagnostics: str) -> Outcome:
-    """A strategy call that came back: its value, or the exception it raised (the session lives on)."""
-    return Outcome(
-        Status.COMPLETED,
-        stdout=str(reply.get("stdout", "")),
-        stderr=str(reply.get("stderr", "")) + diagnostics,
-        truncated=bool(reply.get("truncated")),
-        result_json=json.dumps(reply.get("value"), allow_nan=False) if reply.get("ok") else "",
-        error=None if reply.get("ok") else reply.get("error") or {"type": "Error", "message": "call failed"},
-    )
+def reply_outcome(head: dict, value: bytes, kind: str, limits: Limits, diagnostics: str,
+                  elapsed_ms: int) -> Outcome:
+    """A reply frame that passes its shape check, as an Outcome; ProtocolError otherwise."""
+    check_head(head, kind, text_limit(limits.max_output_bytes))
+    status = Status(head["status"])
+    stderr = str(head.get("stderr", ""))
+    if kind == "session":
+        stderr += diagnostics
+    outcome = Outcome(status, stdout=head.get("stdout", ""), stderr=stderr, truncated=head.get("truncated", False),
+                      execution_time_ms=round(head.get("execution_time_ms", elapsed_ms)))
+    if status is Status.KILLED:
+        outcome.kill_reason = f"process limit of {limits.pids_limit} reached"
+        outcome.error = None
+        return outcome
+    failed = status is Status.FAILED or (kind == "session" and not head.get("ok"))
+    if failed:
+        outcome.error = head.get("error") or {"type": "Error", "message": "the call failed", "traceback": "",
+                                              "line": 0}
+    if value and not (kind == "session" and failed):
+        outcome.result_json = _json_text(value, parse=kind == "exec")
+    return outcome
+
+
+def _json_text(value: bytes, parse: bool) -> str:
+    """The value as text. An execution's result (at most max_output bytes) is parsed once to prove it JSON;
+    a strategy call's (up to the session reply cap) is not materialised here: its consumer parses it."""
+    try:
+        text = value.decode("utf-8")
+        if parse:
+            json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ProtocolError(f"the reply's value is not JSON text: {exc}") from None
+    return text
+
+
+def protocol_failure(reason: str, diagnostics: str, elapsed_ms: int) -> Outcome:
+    return Outcome(Status.FAILED, stderr=diagnostics, execution_time_ms=elapsed_ms,
+                   error={"type": "SandboxProtocolError", "traceback": "", "line": 0,
+                          "message": f"the sandbox container broke the reply protocol: {reason}"})

@@ -1,34 +1,45 @@
-"""Entry point of a sandbox container: warm up, say ready, then answer framed requests on stdin."""
+"""Entry point of a sandbox container: warm up, fork the worker, say ready, then answer framed requests on
+stdin. User code runs only in the worker; the reply channel to the service stays in this process."""
 
 import os
 import sys
 
-from botmoon_runner import protocol
-from botmoon_runner.execute import run_code
-from botmoon_runner.strategy import Session
+from botmoon_runner import isolation, protocol
+from botmoon_runner.verdict import WorkerKilled, judge
+from botmoon_runner.worker import Worker
 
 
 def main() -> None:
-    # The protocol keeps a private copy of stdout; anything written to fd 1 afterwards lands in stderr.
+    # The reply channel is a private copy of stdout; fd 1 then points at stderr, for this process and the worker.
     replies = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
-    requests = sys.stdin.buffer
-    import numpy  # noqa: F401 - imported now so the request does not wait for it
+    isolation.guard_runner()
+    import numpy  # noqa: F401 - imported now so the request does not wait for it (the worker inherits them)
     import pandas  # noqa: F401
 
+    worker = Worker()
     sys.stderr.buffer.write(protocol.READY_LINE)
     sys.stderr.flush()
-    session = None
+    try:
+        serve(sys.stdin.buffer, replies, worker)
+    except WorkerKilled as killed:
+        os._exit(killed.exit_code)
+
+
+def serve(requests, replies, worker: Worker) -> None:
+    """Relays each request to the worker and reports what came of it, until stdin ends."""
     while True:
         request = protocol.read(requests)
         if request is None:
             return
-        if request.get("op") == "exec":
-            reply = run_code(request["code"], int(request.get("max_output", 1 << 20)))
-        else:
-            session = session or Session(int(request.get("max_output", 1 << 20)))
-            reply = session.handle(request)
-        replies.write(protocol.encode(reply))
+        payload = request.pop(protocol.PAYLOAD_KEY, b"")
+        request.pop(protocol.BINARY_KEY, None)
+        kind = "exec" if request.get("op") == "exec" else "session"
+        max_output = int(request.get("max_output", 1 << 20))
+        max_value = max_output if kind == "exec" else int(request.get("max_value", 1 << 20))
+        seen = worker.call(request, payload, max_head=8 * protocol.head_limit(max_output), max_binary=max_value)
+        head, value = judge(seen, kind, max_output)
+        replies.write(protocol.encode(head, value))
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 
 import builtins
 import contextlib
+import json
 import linecache
 import time
 import traceback
 
 from botmoon_runner.capture import CappedText
 from botmoon_runner.jsonable import to_jsonable
+from botmoon_runner.shapes import MAX_ERROR_TEXT, MAX_ERROR_TYPE
 
 USER_FILENAME = "<user_code>"
 
@@ -26,10 +28,16 @@ def describe_exception(exc: BaseException) -> dict:
         line = frames[-1].lineno if frames else 0
     lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
     lines += traceback.format_exception_only(type(exc), exc)
-    return {"type": type(exc).__name__, "message": str(exc), "traceback": "".join(lines), "line": line}
+    return {"type": type(exc).__name__[:MAX_ERROR_TYPE], "message": _cut(str(exc)), "traceback": _cut("".join(lines)),
+            "line": line}
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT - 3] + "..."
 
 
 def run_code(code: str, max_output: int) -> dict:
+    """The reply of one run; the JSON of `result`, if the code set it, under `result_json`."""
     out, err = CappedText(max_output), CappedText(max_output)
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     register_source(code)
@@ -51,14 +59,16 @@ def run_code(code: str, max_output: int) -> dict:
         "error": error,
     }
     if "result" in namespace:
-        reply["result"] = _bounded(to_jsonable(namespace["result"]), max_output, reply)
+        try:
+            reply["result_json"] = _bounded(to_jsonable(namespace["result"]), max_output, reply)
+        except Exception as exc:  # noqa: BLE001 - a result whose conversion raises (a __repr__ of the user's)
+            reply.update(status="failed", error=describe_exception(exc))
     return reply
 
 
-def _bounded(value, max_bytes: int, reply: dict):
-    import json
-
-    if len(json.dumps(value, allow_nan=False)) > max_bytes:
+def _bounded(value, max_bytes: int, reply: dict) -> str:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    if len(text.encode("utf-8")) > max_bytes:
         reply["truncated"] = True
-        return f"<result omitted: its JSON exceeds {max_bytes} bytes>"
-    return value
+        return json.dumps(f"<result omitted: its JSON exceeds {max_bytes} bytes>")
+    return text

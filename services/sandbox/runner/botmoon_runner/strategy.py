@@ -5,6 +5,7 @@ computed by the backtest service."""
 
 import builtins
 import contextlib
+import json
 import math
 
 import numpy as np
@@ -21,22 +22,35 @@ class StrategyError(Exception):
     """The submitted code does not define a usable strategy."""
 
 
+class ReplyTooLarge(Exception):
+    """What a strategy method returned is larger, as JSON, than a reply may be."""
+
+
 class Session:
-    def __init__(self, max_output: int):
+    def __init__(self, max_output: int, max_value: int):
         self._max_output = max_output
+        self._max_value = max_value
         self._strategy = None
         self._candles: pd.DataFrame | None = None
 
     def handle(self, request: dict) -> dict:
+        """The reply to one call: ok and the JSON of the value under `value_json`, or the error it raised."""
         out, err = CappedText(self._max_output), CappedText(self._max_output)
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 value = self._dispatch(request)
-            reply = {"ok": True, "value": value}
+            reply = {"status": "completed", "ok": True, "value_json": self._encode(value)}
         except BaseException as exc:  # noqa: BLE001 - user code may raise anything, SystemExit included
-            reply = {"ok": False, "error": describe_exception(exc)}
+            reply = {"status": "completed", "ok": False, "error": describe_exception(exc)}
         reply.update(stdout=out.getvalue(), stderr=err.getvalue(), truncated=out.truncated or err.truncated)
         return reply
+
+    def _encode(self, value) -> str:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        size = len(text.encode("utf-8"))
+        if size > self._max_value:
+            raise ReplyTooLarge(f"the value returned is {size} bytes of JSON; the limit is {self._max_value}")
+        return text
 
     def _dispatch(self, request: dict):
         op = request.get("op")

@@ -47,9 +47,15 @@ def test_encode_is_a_big_endian_length_then_compact_json():
 
 def test_encode_counts_utf8_bytes_in_the_length():
     frame = protocol.encode({"s": "é"})
-    body = b'{"s":"\\u00e9"}'
+    body = '{"s":"é"}'.encode()
     assert frame[:4] == len(body).to_bytes(4, "big")
+    assert frame[4:] == body
     assert json.loads(frame[4:]) == {"s": "é"}
+
+
+def test_encode_appends_binary_and_names_its_length():
+    frame = protocol.encode({"a": 1}, b"\x00\x01")
+    assert protocol.read(io.BytesIO(frame)) == {"a": 1, "_binary": 2, "_payload": b"\x00\x01"}
 
 
 def test_encode_refuses_nan():
@@ -104,32 +110,64 @@ def test_read_refuses_a_frame_over_the_limit_before_reading_it():
     assert stream.tell() == 4  # only the header was consumed
 
 
-def test_decode_buffer_waits_for_a_complete_header():
-    frame = protocol.encode(MESSAGE)
-    for cut in range(4):
-        assert protocol.decode_buffer(frame[:cut]) == (None, 0)
+def assemble(data: bytes, max_head: int = 1 << 20, max_binary: int = 1 << 20, step: int = 0):
+    frame = protocol.FrameAssembler(max_head, max_binary)
+    for i in range(0, len(data), step or len(data) or 1):
+        frame.feed(data[i:i + (step or len(data))])
+    return frame
 
 
-def test_decode_buffer_waits_for_a_complete_body():
-    frame = protocol.encode(MESSAGE)
-    for cut in (4, 5, len(frame) - 1):
-        assert protocol.decode_buffer(frame[:cut]) == (None, 0)
+@pytest.mark.parametrize("step", [0, 1, 3])
+def test_assembler_builds_one_frame_from_any_chunking(step):
+    frame = assemble(protocol.encode(MESSAGE, b"xyz"), step=step)
+    assert frame.done
+    assert frame.head == MESSAGE
+    assert frame.binary == b"xyz"
 
 
-def test_decode_buffer_decodes_a_complete_frame_and_reports_its_length():
-    frame = protocol.encode(MESSAGE)
-    assert protocol.decode_buffer(frame) == (MESSAGE, len(frame))
+def test_assembler_is_not_done_inside_a_frame():
+    data = protocol.encode(MESSAGE, b"xyz")
+    for cut in (0, 3, 4, len(data) - 4, len(data) - 1):
+        assert not assemble(data[:cut]).done
 
 
-def test_decode_buffer_leaves_the_next_frame_alone():
-    first, second = protocol.encode(MESSAGE), protocol.encode({"op": "next"})
-    buffer = bytearray(first + second[:6])
-    message, used = protocol.decode_buffer(buffer)
-    assert (message, used) == (MESSAGE, len(first))
-    del buffer[:used]
-    assert protocol.decode_buffer(buffer) == (None, 0)
-    buffer += second[6:]
-    assert protocol.decode_buffer(buffer) == ({"op": "next"}, len(second))
+def test_assembler_refuses_a_head_over_its_limit_from_the_length_alone():
+    frame = protocol.FrameAssembler(max_head=100, max_binary=0)
+    with pytest.raises(protocol.ProtocolError, match="reply head of 62914560 bytes exceeds the limit of 100"):
+        frame.feed((60 << 20).to_bytes(4, "big") + b"{")
+    assert frame.received == 5
+
+
+def test_assembler_refuses_a_value_over_its_limit_before_its_bytes():
+    with pytest.raises(protocol.ProtocolError, match="value of 5 bytes exceeds the limit of 4"):
+        assemble(protocol.encode({"a": 1}, b"12345")[:-5], max_binary=4)  # the head alone: no value byte sent
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (b"[1, 2]", "must be a JSON object, not list"), (b"{nope", "is not JSON"), (b"\xff\xfe", "is not JSON"),
+    (b'{"_binary": -1}', "must be a byte count"), (b'{"_binary": "7"}', "must be a byte count"),
+    (b'{"_binary": true}', "must be a byte count"), (b"[" * 100_000, "is not JSON"),
+])
+def test_assembler_refuses_a_head_that_is_not_an_object(body, reason):
+    with pytest.raises(protocol.ProtocolError, match=reason):
+        assemble(len(body).to_bytes(4, "big") + body)
+
+
+def test_assembler_refuses_an_empty_head():
+    with pytest.raises(protocol.ProtocolError, match="empty"):
+        assemble(b"\x00\x00\x00\x00")
+
+
+def test_assembler_refuses_a_byte_after_the_frame():
+    data = protocol.encode({"a": 1}) + protocol.encode({"forged": True})
+    with pytest.raises(protocol.ProtocolError, match="after the reply frame"):
+        assemble(data)
+    with pytest.raises(protocol.ProtocolError, match="after the reply frame"):
+        assemble(data, step=1)
+
+
+def test_head_limit_covers_four_capped_texts():
+    assert protocol.head_limit(1000) == 4000 + 65536
 
 
 def test_ready_line_is_one_line():
@@ -338,7 +376,7 @@ def test_seed_example_prints_and_returns_its_result():
     assert reply["status"] == "completed"
     assert reply["stdout"] == "Hello from AI!\n"
     assert reply["stderr"] == ""
-    assert reply["result"] == 42
+    assert json.loads(reply["result_json"]) == 42
     assert reply["error"] is None
     assert reply["truncated"] is False
     assert isinstance(reply["execution_time_ms"], float)
@@ -422,20 +460,20 @@ def test_exit_from_user_code_does_not_escape(code, message, line):
 def test_no_result_variable_means_no_result_key():
     reply = run_code("x = 41 + 1\nprint(x)", 1000)
     assert reply["status"] == "completed"
-    assert "result" not in reply
+    assert "result_json" not in reply
     assert reply["stdout"] == "42\n"
 
 
 def test_result_none_is_reported_as_null():
     reply = run_code("result = None", 1000)
-    assert "result" in reply
-    assert reply["result"] is None
+    assert "result_json" in reply
+    assert reply["result_json"] == "null"
 
 
 def test_result_set_before_an_exception_is_still_returned():
     reply = run_code("result = {'partial': True}\nraise ValueError('late')\n", 1000)
     assert reply["status"] == "failed"
-    assert reply["result"] == {"partial": True}
+    assert json.loads(reply["result_json"]) == {"partial": True}
 
 
 def test_numpy_and_pandas_results_are_json():
@@ -445,13 +483,14 @@ def test_numpy_and_pandas_results_are_json():
         "result = {'mean': np.float64(1.0), 'frame': frame, 'arr': np.array([np.nan, 2.0])}\n"
     )
     reply = run_code(code, 1 << 20)
-    assert reply["result"] == {"mean": 1.0, "frame": [{"close": 1.0}, {"close": None}], "arr": [None, 2.0]}
+    assert json.loads(reply["result_json"]) == {"mean": 1.0, "frame": [{"close": 1.0}, {"close": None}],
+                                                "arr": [None, 2.0]}
     json.dumps(reply, allow_nan=False)
 
 
 def test_nan_result_becomes_null():
     reply = run_code("result = float('nan')", 1000)
-    assert reply["result"] is None
+    assert reply["result_json"] == "null"
     json.dumps(reply, allow_nan=False)
 
 
@@ -461,7 +500,7 @@ def test_output_flood_is_truncated_at_the_cap():
     assert reply["truncated"] is True
     assert len(reply["stdout"].encode("utf-8")) == 1000
     assert reply["stdout"].startswith("line 0\nline 1\n")
-    assert reply["result"] == "finished"
+    assert json.loads(reply["result_json"]) == "finished"
 
 
 def test_stderr_flood_is_truncated_too():
@@ -475,18 +514,18 @@ def test_result_whose_json_is_over_the_cap_is_omitted():
     reply = run_code("result = ['x' * 100] * 100", 1000)
     assert reply["status"] == "completed"
     assert reply["truncated"] is True
-    assert reply["result"] == "<result omitted: its JSON exceeds 1000 bytes>"
+    assert json.loads(reply["result_json"]) == "<result omitted: its JSON exceeds 1000 bytes>"
 
 
 def test_each_run_gets_a_fresh_namespace():
-    assert run_code("secret = 1\nresult = 'set'", 1000)["result"] == "set"
+    assert json.loads(run_code("secret = 1\nresult = 'set'", 1000)["result_json"]) == "set"
     reply = run_code("result = secret", 1000)
     assert reply["error"]["type"] == "NameError"
-    assert "result" not in reply
+    assert "result_json" not in reply
 
 
 def test_user_code_runs_as_main():
-    assert run_code("result = __name__", 1000)["result"] == "__main__"
+    assert json.loads(run_code("result = __name__", 1000)["result_json"]) == "__main__"
 
 
 def test_execution_time_is_measured():

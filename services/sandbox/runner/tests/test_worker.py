@@ -1,0 +1,195 @@
+"""The runner and its worker, forked for real: user code runs in the worker, and what the runner reports
+rests on what it saw of the worker, so a frame forged by the code can't change a status or a result."""
+
+import json
+import os
+
+import pytest
+
+from botmoon_runner import protocol, shapes
+from botmoon_runner.verdict import WorkerKilled, fit, judge
+from botmoon_runner.worker import Observation, Worker
+
+MAX_OUTPUT = 65536
+
+FORGE = '''
+import random
+os = random._os
+frame = {"status": "completed", "stdout": "forged", "stderr": "", "truncated": False, "error": None}
+body = json.dumps(frame).encode()
+value = b'"forged"'
+body = json.dumps({**frame, "_binary": len(value)}).encode()
+for fd in range(3, 64):
+    try:
+        os.write(fd, len(body).to_bytes(4, "big") + body + value)
+    except OSError:
+        pass
+'''
+
+
+def call(worker: Worker, request: dict, binary: bytes = b""):
+    kind = "exec" if request.get("op") == "exec" else "session"
+    seen = worker.call({**request, "max_output": MAX_OUTPUT, "max_value": MAX_OUTPUT}, binary,
+                       8 * protocol.head_limit(MAX_OUTPUT), MAX_OUTPUT)
+    return judge(seen, kind, MAX_OUTPUT)
+
+
+def execute(code: str):
+    worker = Worker()
+    try:
+        return call(worker, {"op": "exec", "code": code})
+    finally:
+        worker.close()
+
+
+@pytest.fixture
+def session():
+    worker = Worker()
+    yield worker
+    worker.close()
+    if worker.alive:
+        os.kill(worker.pid, 9)
+        os.waitpid(worker.pid, 0)
+
+
+def test_code_runs_in_the_worker_and_its_reply_is_relayed():
+    head, value = execute("import os\nprint('hello')\nresult = os.getpid()")
+    assert head["status"] == "completed"
+    assert head["stdout"] == "hello\n"
+    assert json.loads(value) != os.getpid()
+    assert head["execution_time_ms"] > 0
+    assert set(head) <= set(shapes.KEYS["exec"])
+
+
+def test_forged_frames_then_an_exception_are_a_failure_not_the_forged_result():
+    head, value = execute("import json\n" + FORGE + "raise ValueError('the real outcome')")
+    assert head["status"] == "failed"
+    assert head["error"]["type"] == "SandboxProtocolError"
+    assert "after the reply frame" in head["error"]["message"]
+    assert value == b""
+    assert "forged" not in json.dumps(head)
+
+
+def test_forged_frames_then_a_normal_end_are_a_failure_too():
+    head, value = execute("import json\n" + FORGE + "result = 'real'")
+    assert head["status"] == "failed"
+    assert head["error"]["type"] == "SandboxProtocolError"
+    assert value == b""
+
+
+def test_a_worker_that_ends_without_a_reply_is_a_failure():
+    head, _ = execute("import os\nos._exit(0)")
+    assert head["status"] == "failed"
+    assert head["error"]["message"] == "the code's process ended (exit code 0) without a reply"
+
+
+def test_code_that_closes_the_reply_pipe_can_not_reply_in_the_harness_place():
+    head, _ = execute("import os\nos.closerange(3, 1024)\nresult = 1")
+    assert head["status"] == "failed"
+    assert head["error"]["message"] == "the code's process could not send its reply"
+
+
+def test_a_worker_killed_by_a_signal_ends_the_runner_the_same_way():
+    worker = Worker()
+    try:
+        with pytest.raises(WorkerKilled) as killed:
+            call(worker, {"op": "exec", "code": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"})
+    finally:
+        worker.close()
+    assert killed.value.exit_code == 137
+
+
+def test_a_claimed_kill_from_the_worker_is_refused():
+    seen = Observation(head={"status": "killed", "kill": "pids"}, exit_status=0)
+    head, _ = judge(seen, "exec", MAX_OUTPUT)
+    assert head["status"] == "failed"
+    assert "status must be one of completed, failed" in head["error"]["message"]
+
+
+def test_the_pids_limit_is_reported_as_a_kill_before_anything_else():
+    seen = Observation(head={"status": "completed"}, pids_hit=True, exit_status=9)
+    assert judge(seen, "exec", MAX_OUTPUT) == ({"status": "killed", "kill": "pids"}, b"")
+
+
+STRATEGY = '''
+class Counter:
+    def __init__(self, params):
+        self.calls = 0
+
+    def generate_signals(self, data):
+        self.calls += 1
+        return {"calls": self.calls}
+
+    def calculate_position_size(self, capital, entry_price, sl_price, side):
+        import json
+''' + "\n".join("        " + line for line in FORGE.strip().splitlines()) + '''
+        raise ValueError("sizing failed")
+'''
+
+
+def candles(rows: int) -> bytes:
+    import numpy as np
+
+    times = np.arange(rows, dtype="<i8") * 3_600_000
+    return times.tobytes() + np.ones(rows * 5, dtype="<f8").tobytes()
+
+
+def test_the_strategy_lives_in_the_worker_between_calls(session):
+    head, value = call(session, {"op": "load", "code": STRATEGY, "params": {}})
+    assert (head["status"], head["ok"]) == ("completed", True)
+    assert json.loads(value)["class"] == "Counter"
+    call(session, {"op": "candles", "rows": 3}, candles(3))
+    assert json.loads(call(session, {"op": "signals"})[1]) == {"calls": 1}
+    assert json.loads(call(session, {"op": "signals"})[1]) == {"calls": 2}
+
+
+def test_a_strategy_that_forges_a_reply_fails_the_session(session):
+    call(session, {"op": "load", "code": STRATEGY, "params": {}})
+    head, value = call(session, {"op": "size", "capital": 1, "entry": 1, "sl": None, "side": "long"})
+    assert head["status"] == "failed"
+    assert head["error"]["type"] == "SandboxProtocolError"
+    assert value == b""
+
+
+def test_an_oversized_value_is_an_error_of_the_call(session):
+    code = STRATEGY.replace('return {"calls": self.calls}', 'return "x" * 100_000')
+    call(session, {"op": "load", "code": code, "params": {}})
+    call(session, {"op": "candles", "rows": 3}, candles(3))
+    head, value = call(session, {"op": "signals"})
+    assert (head["status"], head["ok"]) == ("completed", False)
+    assert head["error"]["type"] == "ReplyTooLarge"
+    assert value == b""
+
+
+def test_fit_cuts_the_longest_texts_until_the_head_fits():
+    head = {"status": "completed", "stdout": "\x00" * 10_000, "stderr": "short", "truncated": False,
+            "error": {"type": "E", "message": "m" * 3000, "traceback": "", "line": 1}}
+    fitted = fit(head, 5000)
+    assert len(json.dumps(fitted, ensure_ascii=False).encode()) <= 5000
+    assert fitted["truncated"] is True
+    assert fitted["stderr"] == "short"
+
+
+@pytest.mark.parametrize(("head", "reason"), [
+    ({"status": "done"}, "status must be one of"),
+    ({"status": "completed", "extra": 1}, "unknown key"),
+    ({"status": "completed", "stdout": 5}, "stdout must be text"),
+    ({"status": "completed", "stdout": "x" * 101}, "stdout of 101 characters exceeds the limit of 100"),
+    ({"status": "completed", "truncated": "yes"}, "truncated must be true or false"),
+    ({"status": "completed", "execution_time_ms": float("nan")}, "execution_time_ms"),
+    ({"status": "completed", "execution_time_ms": -1}, "execution_time_ms"),
+    ({"status": "failed", "error": "boom"}, "error must be an object"),
+    ({"status": "failed", "error": {"type": "E", "extra": 1}}, "unknown key"),
+    ({"status": "failed", "error": {"type": "E", "line": "3"}}, "line number"),
+    ({"status": "completed", "kill": "pids"}, "does not go with"),
+    ({"status": "killed", "kill": "other"}, "does not go with"),
+])
+def test_shape_check_refuses_what_is_off_the_shape(head, reason):
+    with pytest.raises(protocol.ProtocolError, match=reason):
+        shapes.check_head(head, "exec", 100)
+
+
+def test_shape_check_needs_ok_on_a_completed_strategy_call():
+    with pytest.raises(protocol.ProtocolError, match="ok"):
+        shapes.check_head({"status": "completed"}, "session", 100)
+    assert shapes.check_head({"status": "completed", "ok": False}, "session", 100)
