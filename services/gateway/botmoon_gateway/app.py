@@ -13,8 +13,10 @@ from botmoon_gateway.api.routes import ai, backtest, console, health, marketdata
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.console import install as install_console
 from botmoon_gateway.db import Database
+from botmoon_gateway.fair_use import ClientLimits, execution_limits
 from botmoon_gateway.live.runner import LiveRunner
 from botmoon_gateway.middleware import ApiKeys, RequestContext
+from botmoon_gateway.retention import ExecutionPruner
 from botmoon_gateway.settings import GatewaySettings
 from botmoon_gateway.webhooks import Deliverer, DeliveryPolicy, UrlGuard
 
@@ -36,8 +38,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                            settings.webhook_backoff_max_s, settings.webhook_max_response_bytes))
         app.state.live = LiveRunner(app.state.db, app.state.backends, app.state.deliverer, settings)
         await app.state.live.start()
+        pruner = ExecutionPruner(app.state.db, settings.executions_keep, settings.executions_max_age_days,
+                                 settings.executions_prune_interval_s)
+        pruner.start()
         async with mcp_sessions.run():
             yield
+        await pruner.close()
         await app.state.live.close()
         await app.state.deliverer.close()
         await app.state.backends.close()
@@ -53,6 +59,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         generate_unique_id_function=openapi.operation_id,
     )
     app.state.settings = settings
+    app.add_middleware(ClientLimits, limits=execution_limits(settings), by_key=bool(settings.api_key_list),
+                       retry_after_s=settings.retry_after_s)
     app.add_middleware(ApiKeys, keys=settings.api_key_list)  # inside RequestContext: 401s get an id
     app.add_middleware(AllowedHosts, extra=settings.allowed_host_list)  # before keys: no key check for rebinding
     app.add_middleware(RequestContext, max_body_bytes=settings.max_body_bytes)

@@ -1,8 +1,14 @@
-"""Errors as clear JSON: request problems name the field, backend failures map from gRPC codes."""
+"""Errors as clear JSON: request problems name the field, backend failures map from gRPC codes.
+
+Input no schema bound catches (an integer past 64 bits, text with a lone surrogate) is a 422 here too,
+wherever it surfaces: one home instead of a check in every route."""
 
 import logging
+from dataclasses import dataclass
 
 import grpc
+import pydantic
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -31,6 +37,43 @@ class FieldError(Exception):
     def __init__(self, field: str, reason: str, status_code: int = 422):
         super().__init__(f"{field}: {reason}")
         self.field, self.reason, self.status_code = field, reason, status_code
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+LONE_SURROGATE = "contains a lone surrogate (a \\ud800-\\udfff escape that is no character); send valid Unicode"
+
+
+def lone_surrogate(value) -> bool:
+    """True when text in `value` (through dicts and lists, keys included) cannot be encoded as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(lone_surrogate(k) or lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(lone_surrogate(v) for v in value)
+    return False
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A fair-use limit (fair_use.py): what it limits, the setting that sets it, and its value."""
+
+    name: str
+    setting: str
+    most: int
+
+
+class LimitReached(Exception):
+    """Over a fair-use limit: a 429 with Retry-After whose message names the limit."""
+
+    def __init__(self, limit: Limit, detail: str, retry_after_s: int):
+        super().__init__(f"fair use: {detail} (limit {limit.most}, {limit.setting}); retry after {retry_after_s}s "
+                         "or when one finishes")
+        self.limit, self.retry_after_s = limit, retry_after_s
 
 
 def error_body(message: str, fields: list[dict] | None = None) -> dict:
@@ -81,10 +124,58 @@ def install(app: FastAPI, retry_after_s: int) -> None:
         }.get(status, "a backend service failed")
         return JSONResponse(error_body(f"{message} ({details})"), status_code=status, headers=headers)
 
-    @app.exception_handler(Exception)
+    @app.exception_handler(LimitReached)
+    async def _over_limit(_: Request, exc: LimitReached):
+        body = {**error_body(str(exc)), "limit": exc.limit.setting.removeprefix("GATEWAY_").lower()}
+        return JSONResponse(body, status_code=429, headers={"Retry-After": str(exc.retry_after_s)})
+
+    @app.exception_handler(pydantic.ValidationError)
+    async def _invalid_in_route(_: Request, exc: pydantic.ValidationError):
+        """A model a route builds from request values refused them: the request's fault, named like any other."""
+        fields = [{"field": ".".join(str(p) for p in err.get("loc", ())) or "body", "reason": err.get("msg", "invalid")}
+                  for err in exc.errors()]
+        return JSONResponse(error_body("invalid request", fields), status_code=422)
+
     async def _unexpected(request: Request, exc: Exception):
+        if fields := _input_fault(request, exc):
+            log.info("request refused late", extra={"path": request.url.path, "error": type(exc).__name__})
+            return JSONResponse(error_body("invalid request", fields), status_code=422)
         log.exception("unhandled error", extra={"path": request.url.path})
         return JSONResponse(error_body(f"internal error: {type(exc).__name__}"), status_code=500)
+
+    # Where bad input surfaces late (inside the app's middleware, so the access log has the real status) ...
+    for late in (OverflowError, UnicodeError, sqlalchemy.exc.StatementError):
+        app.add_exception_handler(late, _unexpected)
+    # ... and anything else, wrapped or not.
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def _input_fault(request: Request, exc: BaseException) -> list[dict] | None:
+    """Fields for an error that bad input caused deep down (a database or encoder refusing a value)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OverflowError):
+            named = [{"field": name, "reason": "is out of range: integers must fit in 64 bits"}
+                     for name, value in (*request.path_params.items(), *request.query_params.items())
+                     if _beyond_int64(value)]
+            return named or [{"field": "body", "reason": "a number is out of range: integers must fit in 64 bits"}]
+        if isinstance(current, UnicodeError):
+            named = [{"field": name, "reason": LONE_SURROGATE}
+                     for name, value in (*request.path_params.items(), *request.query_params.items())
+                     if lone_surrogate(value)]
+            return named or [{"field": "body", "reason": LONE_SURROGATE}]
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return None
+
+
+def _beyond_int64(value) -> bool:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return False
+    return not INT64_MIN <= number <= INT64_MAX
 
 
 def _field_of(details: str) -> tuple[str, str] | None:

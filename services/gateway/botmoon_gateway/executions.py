@@ -2,11 +2,12 @@
 
 import asyncio
 import datetime as dt
-import json
 
 from botmoon.sandbox.v1 import sandbox_pb2
+from botmoon_gateway import fair_use
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.db import Database, Execution, code_hash, new_id
+from botmoon_gateway.retention import capped_result, capped_text
 from botmoon_gateway.schemas.ai import ErrorOut, ExecutionOut, ProblemOut, Validation
 
 _STATUS = {
@@ -40,14 +41,22 @@ def execution_out(row: Execution) -> ExecutionOut:
     )
 
 
-async def run_and_record(backends: Backends, db: Database, code: str, name: str,
+async def run_and_record(backends: Backends, db: Database, code: str, name: str, max_stored_bytes: int,
                          algorithm_id: str | None = None) -> Execution:
-    reply = await backends.sandbox.Execute(sandbox_pb2.ExecuteRequest(code=code), **backends.call_options())
+    """Runs code in one of the client's execution slots (fair use) and stores it, each stream and the result
+    capped at `max_stored_bytes` (`truncated` says when anything was cut)."""
+    async with fair_use.hold("executions"):
+        reply = await backends.sandbox.Execute(sandbox_pb2.ExecuteRequest(code=code), **backends.call_options())
+    output, cut_output = capped_text(reply.stdout, max_stored_bytes)
+    stderr, cut_stderr = capped_text(reply.stderr, max_stored_bytes)
+    result, cut_result = capped_result(reply.result_json, max_stored_bytes)
+    if cut_result:
+        stderr += f"\n[botmoon: the result is over the {max_stored_bytes}-byte cap of what is stored; not kept]"
     row = Execution(
         id=new_id("exec"), name=name, algorithm_id=algorithm_id, code_hash=code_hash(code),
-        status=_STATUS.get(reply.status, "failed"), output=reply.stdout, stderr=reply.stderr,
-        truncated=reply.truncated, has_result=bool(reply.result_json),
-        result=json.loads(reply.result_json) if reply.result_json else None,
+        status=_STATUS.get(reply.status, "failed"), output=output, stderr=stderr,
+        truncated=reply.truncated or cut_output or cut_stderr or cut_result, has_result=bool(reply.result_json),
+        result=result,
         error={"type": reply.error.type, "message": reply.error.message, "traceback": reply.error.traceback,
                "line": reply.error.line} if reply.HasField("error") else None,
         kill_reason=reply.kill_reason,

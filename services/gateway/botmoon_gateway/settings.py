@@ -74,6 +74,15 @@ class GatewaySettings(ServiceSettings):
     webhook_allow: str = Field("", description="comma-separated CIDRs or host names admitted past the SSRF guard")
     webhook_max_response_bytes: int = Field(1024, ge=0, le=65536,
                                             description="most bytes of a receiver's reply read (quoted on failure)")
+    # Fair use (per API key, or per client address when open) and what is kept of executions
+    fair_max_executions: int = Field(4, ge=1, description="code executions one client may have running at once")
+    fair_max_backtests: int = Field(6, ge=1, description="backtests one client may have running at once")
+    fair_max_running_strategies: int = Field(10, ge=1, description="live strategies running at once (all clients)")
+    executions_keep: int = Field(5000, ge=1, description="stored executions kept; the oldest beyond are pruned")
+    executions_max_age_days: float = Field(30.0, gt=0, description="stored executions older than this are pruned")
+    executions_prune_interval_s: float = Field(300.0, gt=0, description="how often stored executions are pruned")
+    execution_max_stored_bytes: int = Field(65536, ge=1024, description="cap of each of stdout, stderr and the "
+                                                                        "result (JSON) stored per execution")
     # Live strategies
     live_symbols: str = Field("BTC/USDT:USDT,ETH/USDT:USDT,SOL/USDT:USDT",
                               description="the symbol universe: comma-separated, any spelling")

@@ -9,11 +9,12 @@ import datetime as dt
 import typing
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import BaseModel, ConfigDict, field_serializer, field_validator, model_validator
 from pydantic_core import to_jsonable_python
 
 from botmoon_common.timefmt import iso
 from botmoon_common.timeframes import TIMEFRAMES
+from botmoon_gateway.errors import LONE_SURROGATE, lone_surrogate
 
 Timeframe = Literal[*TIMEFRAMES]
 
@@ -66,6 +67,20 @@ class Reply(BaseModel):
 
 
 class Body(BaseModel):
-    """A request body (or a part of one): unknown keys are refused by name."""
+    """A request body (or a part of one): unknown keys are refused by name, and text must be valid Unicode."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _valid_unicode(cls, value):
+        if lone_surrogate(value):
+            raise ValueError(LONE_SURROGATE)
+        return value
+
+    @model_validator(mode="after")
+    def _valid_unicode_extra(self):
+        for key, value in (self.__pydantic_extra__ or {}).items():
+            if lone_surrogate(key) or lone_surrogate(value):
+                raise ValueError(f"{key.encode('utf-8', 'replace').decode()}: {LONE_SURROGATE}")
+        return self

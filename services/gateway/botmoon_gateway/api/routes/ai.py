@@ -37,7 +37,7 @@ async def validate(body: CodeBody, settings: SettingsDep, backends: BackendsDep)
 async def execute(body: ExecuteBody, settings: SettingsDep, db: DbDep, backends: BackendsDep):
     """Run code now in a fresh sandbox container; returns stdout, stderr and the variable `result`."""
     check_code_size(body.code, settings)
-    row = await run_and_record(backends, db, body.code, body.name)
+    row = await run_and_record(backends, db, body.code, body.name, settings.execution_max_stored_bytes)
     return ExecuteResponse(success=row.status == "completed", **execution_out(row).model_dump())
 
 
@@ -65,7 +65,8 @@ async def deploy(body: DeployBody, settings: SettingsDep, db: DbDep, backends: B
     await asyncio.to_thread(db.add, algorithm, *([strategy] if strategy else []))
     execution = None
     if body.auto_run:
-        execution = await run_and_record(backends, db, body.code, body.name, algorithm_id=algorithm.id)
+        execution = await run_and_record(backends, db, body.code, body.name, settings.execution_max_stored_bytes,
+                                         algorithm_id=algorithm.id)
     return DeployResponse(
         success=execution is None or execution.status == "completed",
         algorithm_id=algorithm.id,

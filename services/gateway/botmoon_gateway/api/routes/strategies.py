@@ -14,6 +14,7 @@ from botmoon_gateway.api.deps import BackendsDep, DbDep, LiveDep, SettingsDep
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.db import Database, now
 from botmoon_gateway.errors import FieldError
+from botmoon_gateway.fair_use import below_strategy_cap, strategy_cap_reached
 from botmoon_gateway.live import freshness
 from botmoon_gateway.live.registry import SYMBOL_FORMS
 from botmoon_gateway.records import LiveSignal, Strategy, WebhookEndpoint
@@ -228,13 +229,16 @@ async def start(strategy_id: str, db: DbDep, backends: BackendsDep, settings: Se
 
     def begin() -> Strategy | None:
         with db.session() as s, s.begin():
-            result = s.execute(update(Strategy).where(Strategy.id == strategy_id, Strategy.status != "running")
+            result = s.execute(update(Strategy).where(Strategy.id == strategy_id, Strategy.status != "running",
+                                                      below_strategy_cap(settings.fair_max_running_strategies))
                                .values(**changes, status="running", started_at=now(), stopped_at=None,
                                        consecutive_failures=0, last_error=None,
                                        freshness={symbol: c.to_json() for symbol, c in checks.items()}))
             return s.get(Strategy, strategy_id) if result.rowcount == 1 else None
     started = await asyncio.to_thread(begin)
     if started is None:
+        if (await asyncio.to_thread(_get, db, strategy_id)).status != "running":
+            raise strategy_cap_reached(settings.fair_max_running_strategies, settings.retry_after_s)
         raise HTTPException(409, f"strategy '{strategy_id}' is already running")
     state, reason = state_of(started)
     message = "started"

@@ -1,0 +1,72 @@
+"""Schemathesis over the gateway's own /openapi.json against a real gateway process (real sandbox, market data
+and backtest behind it): generated valid and invalid requests for every operation, and not one server error.
+
+Bounded so it stays quick: FUZZ_EXAMPLES per operation and mode (positive and negative), derandomized so a
+run is repeatable; BOTMOON_FUZZ_EXAMPLES / BOTMOON_FUZZ_SEED widen or vary it locally."""
+
+import os
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+
+from botmoon_testing.processes import Gateway
+
+pytestmark = [pytest.mark.docker, pytest.mark.stack, pytest.mark.timeout(600)]
+
+FUZZ_EXAMPLES = int(os.environ.get("BOTMOON_FUZZ_EXAMPLES", "12"))
+FUZZ_SEED = os.environ.get("BOTMOON_FUZZ_SEED")
+CALL_TIMEOUT_S = 60
+
+
+@pytest.fixture(scope="module")
+def fuzzed_gateway(sandbox, marketdata, backtest_node, tmp_path_factory):
+    """A gateway of its own (fresh database), on the session's backends; webhooks fail fast, not retried."""
+    db = tmp_path_factory.mktemp("fuzz") / "botmoon.db"
+    service = Gateway(sandbox.address, f"sqlite:///{db}", MARKETDATA_ADDR=marketdata.address,
+                      BACKTEST_ADDR=backtest_node.address, GATEWAY_WEBHOOK_MAX_ATTEMPTS="1",
+                      GATEWAY_WEBHOOK_TIMEOUT_S="1")
+    service.start()
+    yield service
+    service.stop()
+
+
+def _fuzz(operation, mode: GenerationMode, base_url: str, session: requests.Session, found: list[str]) -> None:
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, derandomize=FUZZ_SEED is None,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case):
+        try:
+            response = case.call(base_url=base_url, session=session, timeout=CALL_TIMEOUT_S)
+        except requests.RequestException as exc:
+            found.append(f"{operation.label} ({mode.value}): no answer: {type(exc).__name__}: {exc}\n"
+                         f"  {case.as_curl_command()}")
+            return
+        if response.status_code >= 500:
+            found.append(f"{operation.label} ({mode.value}): {response.status_code} {response.text[:300]}\n"
+                         f"  {case.as_curl_command()}")
+
+    if FUZZ_SEED is not None:
+        from hypothesis import seed
+
+        run = seed(int(FUZZ_SEED))(run)
+    try:
+        run()
+    except Unsatisfiable:
+        assert mode is GenerationMode.NEGATIVE, f"{operation.label}: no valid request can be generated"
+
+
+def test_no_request_the_openapi_allows_or_breaks_gets_a_server_error(fuzzed_gateway):
+    schema = schemathesis.openapi.from_url(f"{fuzzed_gateway.url}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 20, "the OpenAPI lists too few operations to be the gateway's"
+    found: list[str] = []
+    with requests.Session() as session:
+        for operation in operations:
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                _fuzz(operation, mode, fuzzed_gateway.url, session, found)
+    fuzzed_gateway.process.assert_alive()
+    assert not found, f"{len(found)} server errors:\n" + "\n".join(found[:20])
