@@ -1,16 +1,13 @@
 """The `botmoon` CLI as a user runs it: real subprocesses against the real stack, `--json` parsed, exit codes
 checked (0 ok, 1 refused by the server, 3 invalid code, 4 failed run, 5 unreachable)."""
 
-import json
-import os
-import shutil
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
+
+from botmoon_testing.clients import BOTMOON, as_json, botmoon
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack]
 
@@ -22,23 +19,6 @@ class Broken:
     def generate_signals(self, data):
         return {"signals": [{"time": data.index[0], "type": "long", "price": data["no such column"].iloc[0]}]}
 """
-BOTMOON = shutil.which("botmoon", path=str(Path(sys.executable).parent)) or "botmoon"
-
-
-def botmoon(url: str, *args: str, stdin: str | None = None, api_key: str | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("BOTMOON_URL", "BOTMOON_API_KEY")}
-    env.update({"BOTMOON_URL": url, "COLUMNS": "200"})
-    if api_key:
-        env["BOTMOON_API_KEY"] = api_key
-    return subprocess.run([BOTMOON, *args], input=stdin, capture_output=True, text=True, env=env, timeout=timeout)
-
-
-def as_json(done: subprocess.CompletedProcess) -> dict:
-    assert done.stdout, done.stderr
-    return json.loads(done.stdout)
-
-
 @pytest.fixture(scope="module")
 def template(gateway) -> str:
     return httpx.get(f"{gateway.url}/api/backtest/example").json()["code"]

@@ -5,47 +5,21 @@ runs: template -> broken code -> error with its line -> fixed -> backtest -> dep
 /api/console/running -> stopped."""
 
 import asyncio
-import contextlib
 import json
 import os
 import re
-import shutil
-import sys
 import uuid
 from pathlib import Path
 
 import httpx
-import httpx2
 import pytest
-from mcp import ClientSession, StdioServerParameters
-from mcp.client.stdio import stdio_client
-from mcp.client.streamable_http import streamable_http_client
+from mcp import ClientSession
+
+from botmoon_testing.clients import call, http_session, stdio_session
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack]
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "mcp_tools.json"
-BOTMOON = shutil.which("botmoon", path=str(Path(sys.executable).parent)) or "botmoon"
-
-
-@contextlib.asynccontextmanager
-async def http_session(url: str, headers: dict[str, str] | None = None):
-    async with httpx2.AsyncClient(headers=headers or {}, timeout=httpx2.Timeout(120.0)) as http, \
-            streamable_http_client(f"{url}/mcp", http_client=http) as (read, write), \
-            ClientSession(read, write) as session:
-        await session.initialize()
-        yield session
-
-
-@contextlib.asynccontextmanager
-async def stdio_session(url: str, api_key: str | None = None):
-    env = {**os.environ, "BOTMOON_URL": url}
-    env.pop("BOTMOON_API_KEY", None)
-    if api_key:
-        env["BOTMOON_API_KEY"] = api_key
-    params = StdioServerParameters(command=BOTMOON, args=["mcp", "--url", url], env=env)
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
-        yield session
 
 
 def tool_listing(tools) -> list[dict]:
@@ -62,12 +36,6 @@ def check_snapshot(listing: list[dict]) -> None:
     assert [t["name"] for t in listing] == [t["name"] for t in expected]
     for got, want in zip(listing, expected, strict=True):
         assert got == want, f"tool {got['name']} differs from {SNAPSHOT.name}; rerun with BOTMOON_UPDATE_SNAPSHOT=1"
-
-
-async def call(session: ClientSession, tool: str, **arguments):
-    result = await session.call_tool(tool, arguments)
-    text = " ".join(getattr(c, "text", "") for c in result.content)
-    return result, text
 
 
 async def conversation(session: ClientSession, rest_url: str, headers: dict[str, str] | None = None) -> None:
