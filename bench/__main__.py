@@ -2,10 +2,10 @@
 
 import sys
 
-from bench import backtest_e2e, marketdata_candles, sandbox_execute
+from bench import backtest_e2e, marketdata_candles, mcp_overhead, sandbox_execute
 
 SUITES = {"sandbox": sandbox_execute.run, "marketdata": marketdata_candles.run,
-          "backtest": backtest_e2e.run}
+          "backtest": backtest_e2e.run, "mcp": mcp_overhead.run}
 
 
 def main(argv: list[str]) -> None:
