@@ -30,6 +30,8 @@ class Strategy(Base):
     seen: Mapped[dict] = mapped_column(JSON, default=dict)
     # the newest closed candle per symbol as last checked (live.freshness.Check), evaluated or too old
     freshness: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # the series market data resolved each symbol to when it was last confirmed: [{symbol, type, exchange}]
+    series: Mapped[list | None] = mapped_column(JSON, nullable=True)
     runs: Mapped[int] = mapped_column(Integer, default=0)
     signals_count: Mapped[int] = mapped_column(Integer, default=0)
     errors_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -25,8 +25,16 @@ class ConfigBody(StartBody):
     name: StrictStr | None = Field(None, min_length=1, max_length=200)
 
 
+class SeriesRef(Reply):
+    symbol: str = Field(description="ccxt spelling: BTC/USDT:USDT (USDT perpetual) or BTC/USDT (spot)")
+    type: str = Field(description="CRYPTO_FUTURE or CRYPTO_SPOT")
+    exchange: str
+
+
 class StrategyConfig(Reply):
     symbols: list[str]
+    series: list[SeriesRef] = Field(default=[], description="the series each of `symbols` resolves to, in order "
+                                                           "(the spelling decides the market)")
     price_source: str
     exchange: str
     timeframe: str

@@ -9,6 +9,7 @@ import grpc
 from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy import select, update
 
+from botmoon.common.v1 import candles_pb2
 from botmoon.marketdata.v1 import marketdata_pb2
 from botmoon_gateway.api.deps import BackendsDep, DbDep, LiveDep, SettingsDep
 from botmoon_gateway.backends import Backends
@@ -35,6 +36,8 @@ from botmoon_gateway.settings import GatewaySettings
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/strategies", tags=["strategies"])
+SERIES_TYPES = {candles_pb2.MARKET_TYPE_CRYPTO_SPOT: "CRYPTO_SPOT",
+                candles_pb2.MARKET_TYPE_CRYPTO_FUTURE: "CRYPTO_FUTURE"}
 
 PRICE_SOURCES = ("ccxt", "exchange", "marketdata")
 MAX_SYMBOLS = 50
@@ -67,7 +70,8 @@ def strategy_out(row: Strategy) -> StrategyOut:
     return StrategyOut(
         id=row.id, name=row.name, algorithm_id=row.algorithm_id, class_name=row.class_name, status=row.status,
         enabled=row.enabled, params=row.params or {},
-        config=StrategyConfig(symbols=row.symbols or [], price_source=row.price_source, exchange=row.exchange,
+        config=StrategyConfig(symbols=row.symbols or [], series=row.series or [], price_source=row.price_source,
+                              exchange=row.exchange,
                               timeframe=row.timeframe, interval_seconds=row.interval_seconds,
                               webhook_endpoint_ids=row.endpoint_ids or []),
         last_candles={key: _when(ms) for key, ms in (row.seen or {}).items()},
@@ -141,23 +145,24 @@ async def _endpoint_warnings(db: Database, ids: list[int], stored: bool) -> list
 
 
 async def _confirm_all(backends: Backends, symbols: list[str], timeframe: str, exchange: str,
-                       max_age: float) -> dict[str, freshness.Check]:
-    """Market data confirms each symbol and the timeframe; returns how fresh each symbol's newest candle is."""
-    checks = {}
+                       max_age: float) -> tuple[dict[str, freshness.Check], list[dict]]:
+    """Market data confirms each symbol and the timeframe; returns how fresh each symbol's newest candle is,
+    and the series each symbol resolves to."""
+    checks, series = {}, []
     for i, symbol in enumerate(symbols):
-        newest = await _confirm(backends, symbol, timeframe, exchange, i)
-        if newest is not None:
-            checks[symbol] = freshness.check(timeframe, newest, max_age)
-    return checks
+        reply = await _confirm(backends, symbol, timeframe, exchange, i)
+        series.append({"symbol": reply.symbol, "type": SERIES_TYPES[reply.market_type], "exchange": reply.exchange})
+        if reply.candles.open_time_ms:
+            checks[symbol] = freshness.check(timeframe, reply.candles.open_time_ms[-1], max_age)
+    return checks, series
 
 
-async def _confirm(backends: Backends, symbol: str, timeframe: str, exchange: str, index: int) -> int | None:
-    """The open time of the newest closed candle, None when there is none."""
+async def _confirm(backends: Backends, symbol: str, timeframe: str, exchange: str, index: int):
+    """Market data's answer for the newest closed candle: the series it resolved and that candle, if any."""
     try:
-        reply = await backends.marketdata.GetCandles(
+        return await backends.marketdata.GetCandles(
             marketdata_pb2.GetCandlesRequest(symbol=symbol, timeframe=timeframe, exchange=exchange, limit=1),
             **backends.call_options())
-        return reply.candles.open_time_ms[-1] if reply.candles.open_time_ms else None
     except grpc.aio.AioRpcError as exc:
         if exc.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.OUT_OF_RANGE):
             details = exc.details() or "invalid"
@@ -224,8 +229,8 @@ async def start(strategy_id: str, db: DbDep, backends: BackendsDep, settings: Se
         raise FieldError("symbols", "the strategy has no symbols; give them in the start body")
     warnings = await _endpoint_warnings(db, changes.get("endpoint_ids", row.endpoint_ids or []),
                                        stored="endpoint_ids" not in changes)
-    checks = await _confirm_all(backends, symbols, changes.get("timeframe", row.timeframe),
-                                changes.get("exchange", row.exchange), settings.live_max_candle_age)
+    checks, changes["series"] = await _confirm_all(backends, symbols, changes.get("timeframe", row.timeframe),
+                                                   changes.get("exchange", row.exchange), settings.live_max_candle_age)
 
     def begin() -> Strategy | None:
         with db.session() as s, s.begin():
@@ -276,8 +281,9 @@ async def configure(strategy_id: str, body: ConfigBody, db: DbDep, backends: Bac
     warnings = await _endpoint_warnings(db, changes["endpoint_ids"], stored=False) if "endpoint_ids" in changes \
         else []
     if "timeframe" in changes:
-        await _confirm_all(backends, changes.get("symbols", row.symbols or []), changes["timeframe"],
-                           changes.get("exchange", row.exchange), settings.live_max_candle_age)
+        _, changes["series"] = await _confirm_all(backends, changes.get("symbols", row.symbols or []),
+                                                  changes["timeframe"], changes.get("exchange", row.exchange),
+                                                  settings.live_max_candle_age)
     if body.params is not None:
         changes["params"] = body.params
     if body.name is not None:
