@@ -1,5 +1,5 @@
 # Botmoon: `make up` starts the stack on :37674, `make test` runs every check. `make help` lists the rest.
-.PHONY: help compose-env up down test bench proto proto-check lint images base-image wheels venv logs clean checkov
+.PHONY: help compose-env up down test bench proto proto-check lint images base-image wheels venv logs clean checkov chromium
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -40,7 +40,7 @@ lint: venv ## ruff
 base-image: ## the base image: python:3.11-slim, or one built here from Debian's packages
 	@scripts/base-image.sh
 
-SOURCES := $(shell find libs services -type f \( -name '*.py' -o -name '*.toml' -o -name '*.txt' -o -name '*.gz' \) \
+SOURCES := $(shell find libs services -type f \( -name '*.py' -o -name '*.toml' -o -name '*.txt' -o -name '*.gz' -o -path '*/console/static/*' \) \
              -not -path '*/tests/*' 2>/dev/null) requirements/constraints.txt
 DOCKERFILES := $(shell find services -name Dockerfile)
 
@@ -81,10 +81,13 @@ $(CHECKOV): requirements/checkov.txt
 
 checkov: $(CHECKOV) ## the Kubernetes policy linter, in a venv of its own (tests/k8s/test_policy_lint.py)
 
-test: venv proto-check lint images $(CHECKOV) ## stubs fresh, lint, then the whole suite
+chromium: ## Debian's chromium and chromium-driver for the console's browser tests (apt-get, when missing)
+	@tests/browser/install-chromium.sh
+
+test: venv proto-check lint images $(CHECKOV) chromium ## stubs fresh, lint, then the whole suite
 	$(BIN)/pytest
 
-bench: venv images ## benchmarks; figures go to docs/benchmarks.md
+bench: venv images chromium ## benchmarks; figures go to docs/benchmarks.md
 	$(BIN)/pip install -q -c requirements/constraints.txt -r requirements/bench.txt
 	$(BIN)/python -m bench
 

@@ -51,11 +51,22 @@ def receiver():
     r.stop()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_call = report.failed
+
+
 @pytest.fixture
-def chrome():
+def chrome(request):
     assert browser.installed(), "Chromium is missing: run tests/browser/install-chromium.sh (make test does)"
     driver = browser.chromium()
     yield driver
+    if getattr(request.node, "failed_call", False):  # what the page showed, for the failure report
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(SCREENSHOTS / f"FAILED-{request.node.name}.png"))
     driver.quit()
 
 

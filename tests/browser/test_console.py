@@ -129,7 +129,7 @@ def test_the_example_backtest_draws_a_marker_per_trade_and_compares_two(console_
     boxes[1].click()
     css(chrome, "#bt-compare").click()
     table = browser.wait(chrome, shown("#bt-compare-table"), 30)
-    assert backtest_id in table.text
+    assert backtest_id in table.text.lower()
     screenshot(chrome, "backtest-compare")
     assert watch.problems() == []
 

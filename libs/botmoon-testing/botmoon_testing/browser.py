@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -39,7 +40,9 @@ def prefer_dark(driver, dark: bool = True) -> None:
 
 
 def wait(driver, condition, timeout: float = 30):
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+    """Polls `condition(driver)` until truthy; elements replaced meanwhile (pages redraw) are polled again."""
+    return WebDriverWait(driver, timeout, poll_frequency=0.1,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 class Watch:

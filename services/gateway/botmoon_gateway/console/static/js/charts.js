@@ -71,9 +71,10 @@ export function equityChart(el, curve) {
   const equity = chart.addLineSeries({ color: colors.accent, lineWidth: 2, title: "equity",
     priceFormat: { type: "price", precision: 2, minMove: 0.01 } });
   equity.priceScale().applyOptions({ scaleMargins: { top: 0.05, bottom: 0.32 } });
-  const drawdown = chart.addAreaSeries({ priceScaleId: "drawdown", lineColor: colors.down, lineWidth: 1,
-    topColor: "rgba(200, 50, 50, 0.05)", bottomColor: "rgba(200, 50, 50, 0.45)", title: "drawdown %",
-    priceFormat: { type: "percent" }, invertFilledArea: true });
+  const drawdown = chart.addBaselineSeries({ priceScaleId: "drawdown", baseValue: { type: "price", price: 0 },
+    lineWidth: 1, bottomLineColor: colors.down, bottomFillColor1: "rgba(200, 50, 50, 0.15)",
+    bottomFillColor2: "rgba(200, 50, 50, 0.45)", topLineColor: colors.down, topFillColor1: "rgba(0, 0, 0, 0)",
+    topFillColor2: "rgba(0, 0, 0, 0)", title: "drawdown %", priceFormat: { type: "percent" } });
   chart.priceScale("drawdown").applyOptions({ scaleMargins: { top: 0.74, bottom: 0 } });
   equity.setData(curve.map((p) => ({ time: seconds(p.time), value: p.equity })));
   drawdown.setData(curve.map((p) => ({ time: seconds(p.time), value: -Math.abs(p.drawdown_pct) })));

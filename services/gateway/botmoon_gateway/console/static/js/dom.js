@@ -7,7 +7,12 @@ export function h(tag, attrs = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (name.startsWith("on") && typeof value === "function") el.addEventListener(name.slice(2), value);
     else if (name === "dataset") Object.assign(el.dataset, value);
-    else if (name === "value" || name === "checked" || name === "selected") el[name] = value;
+    else if (name === "checked") el.defaultChecked = el.checked = Boolean(value);  // defaults survive form.reset()
+    else if (name === "selected") el.defaultSelected = el.selected = Boolean(value);
+    else if (name === "value") {
+      if (tag === "input") el.defaultValue = String(value);
+      el.value = value;
+    }
     else el.setAttribute(name, value === true ? "" : String(value));
   }
   append(el, children);

@@ -48,7 +48,7 @@ export function dataTable({ columns, rows, caption, pageSize = 0, empty = "Nothi
     const shown = pageSize ? all.slice(page * pageSize, (page + 1) * pageSize) : all;
     const body = shown.length
       ? shown.map((row) => h("tr", rowAttrs ? rowAttrs(row) : {}, columns.map((column) => h("td",
-        { class: column.num ? "num" : null }, column.render ? column.render(row) : format(row[column.key])))))
+        { class: column.num ? "num" : null, "data-label": column.label }, column.render ? column.render(row) : format(row[column.key])))))
       : [h("tr", {}, h("td", { colspan: columns.length, class: "empty" }, empty))];
     const table = h("table", {}, caption ? h("caption", { class: "visually-hidden" }, caption) : null,
       h("thead", {}, h("tr", {}, columns.map(header))), h("tbody", {}, body));

@@ -110,10 +110,11 @@ async function backtestForm(resultBox, historyBox) {
     const ex = await loadExample();
     editor.set(ex.code);
     params.value = json(ex.strategy_params);
+    return true;
   };
   loadButton.addEventListener("click", () => attempt(fillExample));
   exampleButton.addEventListener("click", async () => {
-    if (await attempt(fillExample) !== undefined) form.requestSubmit();
+    if (await attempt(fillExample)) form.requestSubmit();
   });
 
   function body() {
@@ -368,7 +369,7 @@ async function showComparison(box, a, b) {
     "aria-label": "The two equity curves as returns in percent" });
   const rows = METRICS.map(([label, show]) => ({ label, values: runs.map((r) => (r.metrics ? show(r.metrics) : "—")) }));
   clear(box, h("h2", {}, "Side by side"),
-    h("div", { class: "table-wrap", id: "bt-compare-table" }, h("table", {},
+    h("div", { class: "table-wrap plain", id: "bt-compare-table" }, h("table", {},
       h("caption", { class: "visually-hidden" }, "Two backtests side by side"),
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Metric"), runs.map((r, i) => h("th", { scope: "col" },
         h("span", { class: `swatch compare-${i}`, "aria-hidden": "true" }),
