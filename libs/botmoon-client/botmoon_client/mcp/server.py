@@ -1,6 +1,7 @@
 """The MCP server: tools that call the gateway through `AsyncBotmoon`, resources, and a prompt."""
 
 
+import inspect
 from collections.abc import Awaitable, Callable
 from importlib import resources as package_files
 from string import Template
@@ -72,10 +73,17 @@ async def _call(action: Awaitable[T]) -> T:
 def build_server(client_for: ClientFor) -> MCPServer:
     """The server; `client_for(ctx)` gives the client a call uses (stdio: one; HTTP: with the caller's key;
     ctx is None for resources, which have no request context)."""
-    server = MCPServer("botmoon", title="Botmoon", instructions=guide.INSTRUCTIONS, version="0.1.0",
-                       website_url="https://github.com/botmoon")
+    server = MCPServer("botmoon", title="Botmoon", instructions=guide.INSTRUCTIONS, version="0.1.0")
 
-    @server.tool(annotations=READ, title="Strategy template")
+    def tool(annotations: ToolAnnotations, title: str, description: str | None = None):
+        """Registers a tool; its description is the docstring, dedented, unless given."""
+        def register(fn):
+            server.add_tool(fn, title=title, annotations=annotations,
+                            description=description or inspect.cleandoc(fn.__doc__ or ""))
+            return fn
+        return register
+
+    @tool(READ, "Strategy template")
     async def get_strategy_template(ctx: Context) -> o.Template:
         """The full strategy template (an EMA crossover that validates and runs), its parameters and the
         default backtest settings. Start every new strategy from it and keep its class shape."""
@@ -83,7 +91,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
         return o.Template(code=t.code, strategy_params=t.strategy_params,
                           backtest_config=o.as_dict(t.backtest_config))
 
-    @server.tool(annotations=MARKET, title="Markets")
+    @tool(MARKET, "Markets")
     async def list_markets(ctx: Context, exchange: Annotated[str | None, Field(
             description="binance or okx; all when omitted")] = None) -> o.Markets:
         """Exchanges, symbols with candles (and their timeframes), and every timeframe a backtest accepts.
@@ -93,7 +101,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
             o.Market(symbol=s.symbol, name=s.name, type=s.type, exchange=s.exchange, timeframes=s.timeframes)
             for s in r.symbols])
 
-    @server.tool(annotations=CHECK, title="Validate strategy", description=VALIDATE)
+    @tool(CHECK, "Validate strategy", VALIDATE)
     async def validate_strategy(code: Code, ctx: Context) -> o.Validation:
         r = await _call(client_for(ctx).validate_strategy(code))
         if not r.validation.valid:
@@ -101,7 +109,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
                             + problems_text(r.validation.errors))
         return o.Validation(valid=True, warnings=r.validation.warnings)
 
-    @server.tool(annotations=RUN, title="Execute code")
+    @tool(RUN, "Execute code")
     async def execute_code(code: Code, ctx: Context, name: Annotated[str, Field(
             description="a label in the execution history", min_length=1, max_length=200)] = "AI_Execution",
                            ) -> o.Execution:
@@ -115,7 +123,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
         return o.Execution(execution_id=r.execution_id, status=r.status, output=r.output, stderr=r.stderr,
                            result=r.result, execution_time_ms=r.execution_time_ms)
 
-    @server.tool(annotations=RUN, title="Run backtest")
+    @tool(RUN, "Run backtest")
     async def run_backtest(
         code: Code, ctx: Context,
         symbol: Annotated[str, Field(description="e.g. BTC/USDT:USDT (see list_markets)")] = "BTC/USDT:USDT",
@@ -144,7 +152,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
                                  trades=o.trade_summary(r.get("trades", [])), config=r.get("config", {}),
                                  warnings=r.get("warnings", []))
 
-    @server.tool(annotations=READ, title="Get backtest")
+    @tool(READ, "Get backtest")
     async def get_backtest(
         backtest_id: Annotated[str, Field(description="from run_backtest")], ctx: Context,
         include_equity_curve: Annotated[bool, Field(description="the equity curve points too (large)")] = False,
@@ -156,7 +164,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
             r.pop("equity_curve", None)
         return r
 
-    @server.tool(annotations=RUN, title="Deploy strategy")
+    @tool(RUN, "Deploy strategy")
     async def deploy_strategy(
         code: Code, ctx: Context,
         name: Annotated[str, Field(description="the strategy's name", min_length=1, max_length=200)] = "AI_Deployed",
@@ -178,14 +186,14 @@ def build_server(client_for: ClientFor) -> MCPServer:
             params=dict(strategy.params) if strategy else {},
             note=getattr(r, "strategy_reason", None), warnings=r.validation.warnings)
 
-    @server.tool(annotations=READ, title="List strategies")
+    @tool(READ, "List strategies")
     async def list_strategies(ctx: Context, status: Annotated[str | None, Field(
             description="stopped, running or error; all when omitted")] = None) -> o.Strategies:
         """Every deployed strategy, newest first: status, state, symbols, timeframe, last signal and error."""
         r = await _call(client_for(ctx).list_strategies(status))
         return o.Strategies(count=r.count, strategies=[o.strategy_brief(s) for s in r.strategies])
 
-    @server.tool(annotations=START, title="Start strategy")
+    @tool(START, "Start strategy")
     async def start_strategy(
         strategy_id: Annotated[str, Field(description="from deploy_strategy or list_strategies")], ctx: Context,
         symbols: Annotated[list[str] | None, Field(
@@ -206,7 +214,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
         r = await _call(client_for(ctx).start_strategy(strategy_id, body or None))
         return o.StrategyChange(message=r.message, strategy=o.strategy_brief(r.strategy))
 
-    @server.tool(annotations=STOP, title="Stop strategy")
+    @tool(STOP, "Stop strategy")
     async def stop_strategy(strategy_id: Annotated[str, Field(description="the strategy to stop")],
                             ctx: Context) -> o.StrategyChange:
         """Stop a strategy's live signals. Stopping a strategy that is not running changes nothing."""
@@ -220,7 +228,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
             raise ToolError(str(exc)) from None
         return o.StrategyChange(message=r.message, strategy=o.strategy_brief(r.strategy))
 
-    @server.tool(annotations=READ, title="Console status")
+    @tool(READ, "Console status")
     async def console_status(ctx: Context) -> o.ConsoleOverview:
         """What runs now: summary counts (strategies, running, symbols, streams, executions, algorithms)
         and the running strategies with their state, last signal and last error."""
@@ -230,7 +238,7 @@ def build_server(client_for: ClientFor) -> MCPServer:
         return o.ConsoleOverview(summary=o.as_dict(summary.summary),
                                  running=[o.strategy_brief(s) for s in running.strategies])
 
-    @server.tool(annotations=MARKET, title="Candles")
+    @tool(MARKET, "Candles")
     async def get_candles(
         symbol: Annotated[str, Field(description="e.g. BTC/USDT:USDT")], ctx: Context,
         timeframe: Annotated[str, Field(description="1m, 5m, 15m, 30m, 1h, 2h, 4h or 1d")] = "1h",
