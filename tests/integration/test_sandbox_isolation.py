@@ -2,13 +2,16 @@
 
 import json
 import time
+import uuid
 
+import docker
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from botmoon.sandbox.v1 import sandbox_pb2 as pb
 from botmoon.sandbox.v1 import sandbox_pb2_grpc
-from botmoon_testing.docker_state import wait_container_count
+from botmoon_testing.docker_state import remove_pool, sandbox_containers, wait_container_count
 from botmoon_testing.processes import Sandbox
 
 pytestmark = pytest.mark.docker
@@ -158,10 +161,11 @@ def test_memory_bomb_is_killed_and_service_stays_healthy(sandbox_stub):
     assert_healthy(sandbox_stub)
 
 
-def test_fork_bomb_is_contained(sandbox_stub):
+def test_fork_bomb_is_killed_at_the_process_limit(sandbox_stub):
     started = time.monotonic()
     reply = run(sandbox_stub, "import os\nwhile True:\n    os.fork()")
-    assert reply.status in (pb.EXECUTION_STATUS_KILLED, pb.EXECUTION_STATUS_FAILED, pb.EXECUTION_STATUS_TIMEOUT)
+    assert reply.status == pb.EXECUTION_STATUS_KILLED, reply
+    assert reply.kill_reason == "process limit of 64 reached"
     assert time.monotonic() - started < 3 + 3
     assert_healthy(sandbox_stub)
 
@@ -175,17 +179,20 @@ def test_endless_loop_times_out_near_the_limit(sandbox_stub):
     assert "wall time" in reply.kill_reason
 
 
-def test_output_flood_is_truncated(sandbox_stub):
-    reply = run(sandbox_stub, "for i in range(10**6):\n    print('flood' * 20)\nresult = 'done'")
-    assert reply.status == pb.EXECUTION_STATUS_COMPLETED
+def test_output_flood_through_print_is_truncated_and_completes(sandbox_stub):
+    reply = run(sandbox_stub, "for i in range(200_000):\n    print('flood' * 20)\nresult = 'done'")
+    assert reply.status == pb.EXECUTION_STATUS_COMPLETED, reply
+    assert reply.kill_reason == ""
     assert reply.truncated is True
     assert len(reply.stdout.encode()) <= 65536
     assert json.loads(reply.result_json) == "done"
 
 
-def test_raw_descriptor_flood_is_stopped(sandbox_stub):
+def test_raw_descriptor_flood_is_killed_at_the_output_limit(sandbox_stub):
     reply = run(sandbox_stub, "import os\nwhile True:\n    os.write(1, b'x' * 65536)")
-    assert reply.status in (pb.EXECUTION_STATUS_KILLED, pb.EXECUTION_STATUS_TIMEOUT)
+    assert reply.status == pb.EXECUTION_STATUS_KILLED, reply
+    assert reply.kill_reason == "output limit of 65536 bytes exceeded"
+    assert reply.truncated is True
     assert len(reply.stderr.encode()) <= 65536
     assert_healthy(sandbox_stub)
 
@@ -196,24 +203,83 @@ def test_container_count_returns_to_pool_size(sandbox, sandbox_stub):
     assert wait_container_count(sandbox.pool_name, sandbox.pool_size) == sandbox.pool_size
 
 
-def test_restart_reaps_leftovers_and_count_returns_to_pool_size():
-    service = Sandbox("restart-" + str(int(time.time())), pool_size=2, wall_time_s=3)
+def test_restart_reaps_the_containers_its_pool_left_behind():
+    service = Sandbox("restart-" + uuid.uuid4().hex[:8], pool_size=2, wall_time_s=3)
     service.start()
     try:
         with grpc.insecure_channel(service.address) as channel:
             stub = sandbox_pb2_grpc.SandboxServiceStub(channel)
             run(stub, "result = 1")
         assert wait_container_count(service.pool_name, 2) == 2
+        left_behind = set(sandbox_containers(service.pool_name))
         service.process.kill()  # no clean-up: its containers are left behind
+        assert left_behind <= set(sandbox_containers(service.pool_name))
         restarted = Sandbox(service.pool_name, pool_size=2, wall_time_s=3)
-        restarted.start()
+        restarted.start()  # SERVING only after the start-up reap and the probes
         try:
+            assert not left_behind & set(sandbox_containers(service.pool_name))
             assert wait_container_count(service.pool_name, 2) == 2
+            assert not left_behind & set(sandbox_containers(service.pool_name))
         finally:
             restarted.stop()
         assert wait_container_count(service.pool_name, 0) == 0
     finally:
         service.stop()
+        remove_pool(service.pool_name)
+
+
+def test_the_periodic_reaper_removes_expired_containers_and_only_those():
+    service = Sandbox("reaper-" + uuid.uuid4().hex[:8], pool_size=1, reap_interval_s=1)
+    service.start()
+    client = docker.from_env()
+    labels = {"botmoon.sandbox": "1", "botmoon.sandbox.pool": service.pool_name}
+    try:
+        expired = client.api.create_container(
+            "botmoon/sandbox-runner:latest", labels={**labels, "botmoon.sandbox.deadline": f"{time.time() - 60:.0f}"})
+        current = client.api.create_container(
+            "botmoon/sandbox-runner:latest", labels={**labels, "botmoon.sandbox.deadline": f"{time.time() + 3600:.0f}"})
+        deadline = time.monotonic() + 15
+        while expired["Id"] in sandbox_containers(service.pool_name) and time.monotonic() < deadline:
+            time.sleep(0.25)
+        remaining = set(sandbox_containers(service.pool_name))
+        assert expired["Id"] not in remaining
+        assert current["Id"] in remaining
+        time.sleep(2.5)  # two more rounds of the reaper: the live one stays
+        assert current["Id"] in sandbox_containers(service.pool_name)
+        assert_healthy_service(service)
+    finally:
+        service.stop()
+        remove_pool(service.pool_name)
+
+
+def assert_healthy_service(service: Sandbox) -> None:
+    with grpc.insecure_channel(service.address) as channel:
+        assert_healthy(sandbox_pb2_grpc.SandboxServiceStub(channel))
+
+
+def test_the_service_fails_closed_when_an_isolation_probe_fails():
+    """Run as root (SANDBOX_USER=0:0), the probe's container is not isolated: the service must not serve."""
+    service = Sandbox("failclosed-" + uuid.uuid4().hex[:8], pool_size=1, user="0:0")
+    service.process.start()
+    try:
+        deadline = time.monotonic() + 90
+        while "isolation probe failed" not in service.process.logs() and time.monotonic() < deadline:
+            service.process.assert_alive()
+            time.sleep(0.5)
+        failure = next(json.loads(line) for line in service.process.logs().splitlines()
+                       if "isolation probe failed" in line)
+        assert failure["failures"]["uid"] == 0
+        with grpc.insecure_channel(service.address) as channel:
+            health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=10)
+            assert health.status == health_pb2.HealthCheckResponse.NOT_SERVING
+            with pytest.raises(grpc.RpcError) as refused:
+                sandbox_pb2_grpc.SandboxServiceStub(channel).Execute(pb.ExecuteRequest(code="result = 1"), timeout=10)
+            assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+            assert "isolation" in refused.value.details()
+        assert len(sandbox_containers(service.pool_name)) <= 1  # no pool: at most the probe's, being removed
+    finally:
+        service.stop()
+        remove_pool(service.pool_name)
 
 
 def test_full_queue_fails_fast_with_resource_exhausted():
