@@ -1,8 +1,9 @@
-"""The candle command line: import candle files into the store, download ranges from an exchange, list.
+"""The candle command line, run as `botmoon candles` (the botmoon CLI in libs/botmoon-client) or
+`python -m botmoon_marketdata.cli`: import candle files into the store, download ranges from an exchange, list.
 
-    botmoon-candles import FILE... [--symbol BTC/USDT:USDT] [--timeframe 1h] [--exchange binance] [--type ...]
-    botmoon-candles download --symbol BTCUSDT --timeframe 1h --start 2025-01-01 [--end 2025-02-01]
-    botmoon-candles list
+    botmoon candles import FILE... [--symbol BTC/USDT:USDT] [--timeframe 1h] [--exchange binance] [--type ...]
+    botmoon candles download --symbol BTCUSDT --timeframe 1h --start 2025-01-01 [--end 2025-02-01]
+    botmoon candles list
 
 The store is MARKETDATA_STORE_PATH (or --store); exchange settings come from the MARKETDATA_ variables.
 """
@@ -40,7 +41,7 @@ def _iso(ms: int) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="botmoon-candles", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="botmoon candles", description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", help="the SQLite store (default: MARKETDATA_STORE_PATH)")
     sub = parser.add_subparsers(dest="command", required=True)
 
