@@ -27,6 +27,17 @@ from dataclasses import dataclass, field
 CLUSTER_DOMAIN = "cluster.local"
 UNROUTED = "192.0.2.1"  # TEST-NET-1: addresses in env only (the API server, Service VIPs); nothing dials them
 LABEL = "botmoon.k8s-pod-test"
+# The cluster DNS for names Docker's embedded DNS doesn't know (the search-path expansions a name goes through
+# before the one that exists): authoritative NXDOMAIN at once, as CoreDNS answers for cluster.local.
+NXDOMAIN_SERVER = """
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 53))
+while True:
+    data, addr = s.recvfrom(512)
+    if len(data) >= 12:
+        s.sendto(data[:2] + b"\\x81\\x83" + data[4:6] + bytes(6) + data[12:], addr)
+"""
 
 
 def render(target) -> list[dict]:
@@ -94,7 +105,9 @@ class Cluster:
         self.publish = publish or {}  # deployment name -> container port published on 127.0.0.1
         self.internal = internal_network
         self.network = f"{self.run}-net"
+        self.edge = f"{self.run}-edge"
         self.pods: dict[str, Pod] = {}
+        self.dns_ip = ""
         self.host_ports: dict[str, int] = {}
 
     # --- the objects -----------------------------------------------------------------------------------
@@ -183,6 +196,9 @@ class Cluster:
         """Starts one pod per Deployment named in `order` (namespace/name), each up to its readiness."""
         args = ["network", "create", "--label", f"{LABEL}={self.run}"]
         docker(*args, *(["--internal"] if self.internal else []), self.network)
+        if self.publish:
+            docker(*args, self.edge)
+        self._cluster_dns()
         deployments = {f"{d['metadata']['namespace']}/{d['metadata']['name']}": d for d in self.objects("Deployment")}
         for key in order:
             self.start_pod(deployments[key])
@@ -207,22 +223,35 @@ class Cluster:
             self._run(pod, container, detach=True)
         return pod
 
+    def _cluster_dns(self) -> None:
+        image = self.image_for(self.objects("Deployment")[0]["spec"]["template"]["spec"]["containers"][0]["image"])
+        name = f"{self.run}-dns"
+        docker("run", "-d", "--name", name, "--label", f"{LABEL}={self.run}", "--network", self.network, "--read-only",
+               "--user", "0", "--cap-drop", "ALL", "--cap-add", "NET_BIND_SERVICE", "--entrypoint", "/venv/bin/python",
+               image, "-c", NXDOMAIN_SERVER)
+        self.dns_ip = json.loads(docker("inspect", name))[0]["NetworkSettings"]["Networks"][self.network]["IPAddress"]
+
     def _pause(self, pod: Pod, deployment: str) -> None:
         pod.pause = f"{self.run}-{pod.namespace}-{pod.name}"
         aliases = []
         for svc in self.services_selecting(pod):
             name = f"{svc['metadata']['name']}.{pod.namespace}"
             aliases += [name, f"{name}.svc", f"{name}.svc.{CLUSTER_DOMAIN}"]
+        # A published port needs a network with a way out: the edge network, for the published pod only.
+        first = self.edge if deployment in self.publish else self.network
         args = ["run", "-d", "--name", pod.pause, "--label", f"{LABEL}={self.run}", "--hostname", pod.name,
-                "--network", self.network, "--read-only", "--cap-drop", "ALL", "--user", "65534:65534",
+                "--network", first, "--read-only", "--cap-drop", "ALL", "--user", "65534:65534",
                 "--dns-search", f"{pod.namespace}.svc.{CLUSTER_DOMAIN}", "--dns-search", f"svc.{CLUSTER_DOMAIN}",
-                "--dns-search", CLUSTER_DOMAIN, "--dns-option", "ndots:5"]
-        for alias in aliases:
-            args += ["--network-alias", alias]
+                "--dns-search", CLUSTER_DOMAIN, "--dns-option", "ndots:5", "--dns", self.dns_ip]
         if deployment in self.publish:
             args += ["-p", f"127.0.0.1::{self.publish[deployment]}"]
+        else:
+            args += [f for alias in aliases for f in ("--network-alias", alias)]
         image = self.image_for(pod.spec["containers"][0]["image"])
         docker(*args, "--entrypoint", "sleep", image, "infinity")
+        if deployment in self.publish:
+            docker("network", "connect", *(f for alias in aliases for f in ("--alias", alias)), self.network,
+                   pod.pause)
         info = json.loads(docker("inspect", pod.pause))[0]
         pod.ip = info["NetworkSettings"]["Networks"][self.network]["IPAddress"]
         if deployment in self.publish:
@@ -367,8 +396,9 @@ class Cluster:
         volumes = docker("volume", "ls", "-q", "--filter", f"label={LABEL}={self.run}", check=False).split()
         if volumes:
             docker("volume", "rm", "-f", *volumes, check=False)
-        with contextlib.suppress(RuntimeError):
-            docker("network", "rm", self.network)
+        for network in (self.network, self.edge):
+            with contextlib.suppress(RuntimeError):
+                docker("network", "rm", network)
 
 
 _PRIVILEGED: list[str] = []
