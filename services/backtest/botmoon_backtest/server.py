@@ -11,7 +11,9 @@ from botmoon_common.grpc_server import GRPC_OPTIONS, GrpcService, serve
 
 
 async def run(settings: BacktestSettings) -> None:
-    sandbox = grpc.aio.insecure_channel(settings.sandbox_addr, options=GRPC_OPTIONS)
+    # Round robin over every address the name resolves to (a headless Service of several sandbox pods).
+    sandbox = grpc.aio.insecure_channel(settings.sandbox_addr,
+                                        options=[*GRPC_OPTIONS, ("grpc.lb_policy_name", "round_robin")])
     marketdata = grpc.aio.insecure_channel(settings.marketdata_addr, options=GRPC_OPTIONS)
     servicer = BacktestServicer(settings, sandbox_pb2_grpc.SandboxServiceStub(sandbox),
                                 marketdata_pb2_grpc.MarketDataServiceStub(marketdata))
