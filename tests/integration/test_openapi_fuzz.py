@@ -17,7 +17,7 @@ from botmoon_testing.processes import Gateway
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack, pytest.mark.timeout(600)]
 
-FUZZ_EXAMPLES = int(os.environ.get("BOTMOON_FUZZ_EXAMPLES", "12"))
+FUZZ_EXAMPLES = int(os.environ.get("BOTMOON_FUZZ_EXAMPLES", "10"))
 FUZZ_SEED = os.environ.get("BOTMOON_FUZZ_SEED")
 CALL_TIMEOUT_S = 60
 
