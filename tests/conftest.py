@@ -48,9 +48,9 @@ def backtest_node(sandbox, marketdata):
 
 
 @pytest.fixture(scope="session")
-def gateway(sandbox, marketdata, backtest_node, tmp_path_factory):
-    db = tmp_path_factory.mktemp("gateway") / "botmoon.db"
-    service = Gateway(sandbox.address, f"sqlite:///{db}", MARKETDATA_ADDR=marketdata.address,
+def gateway(sandbox, marketdata, backtest_node, gateway_database_url):
+    """The session's gateway, on SQLite or on PostgreSQL (`pytest --db postgresql`)."""
+    service = Gateway(sandbox.address, gateway_database_url, MARKETDATA_ADDR=marketdata.address,
                       BACKTEST_ADDR=backtest_node.address)
     service.start()
     yield service

@@ -1,5 +1,6 @@
 """The FastAPI app factory: routes, error handling, offline docs, and the backends' lifespan."""
 
+import asyncio
 from contextlib import asynccontextmanager
 
 import swagger_ui_bundle
@@ -26,8 +27,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.db = Database(settings.database_url)
-        app.state.db.create_all()
+        app.state.db = Database(settings.database_url, settings.database_pool_size, settings.database_max_overflow)
+        await asyncio.to_thread(app.state.db.prepare, settings.database_migrate)
         app.state.backends = Backends(
             {"sandbox": settings.sandbox_addr, "marketdata": settings.marketdata_addr,
              "backtest": settings.backtest_addr},

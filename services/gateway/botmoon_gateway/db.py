@@ -1,4 +1,4 @@
-"""Persistence: saved algorithms and executions, in any SQLAlchemy database (SQLite by default)."""
+"""Persistence: saved algorithms and executions, in SQLite (the default, one host) or PostgreSQL (replicas)."""
 
 import datetime as dt
 import hashlib
@@ -15,11 +15,11 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    inspect,
     select,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from botmoon_gateway import migrate
 
 
 def new_id(prefix: str) -> str:
@@ -81,26 +81,19 @@ class Backtest(Base):
 
 
 class Database:
-    def __init__(self, url: str):
-        connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
-        self.engine = create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+    def __init__(self, url: str, pool_size: int = 5, max_overflow: int = 10):
+        url = driver_url(url)
         if url.startswith("sqlite"):
+            self.engine = create_engine(url, connect_args={"check_same_thread": False}, pool_pre_ping=True)
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
+                                        pool_recycle=1800)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_all(self) -> None:
-        """Creates the missing tables, and adds to existing ones the nullable columns a newer version defines."""
-        Base.metadata.create_all(self.engine)
-        found = inspect(self.engine)
-        quote = self.engine.dialect.identifier_preparer.quote
-        with self.engine.begin() as connection:
-            for table in Base.metadata.sorted_tables:
-                have = {column["name"] for column in found.get_columns(table.name)}
-                for column in table.columns:
-                    if column.name not in have and column.nullable:
-                        kind = column.type.compile(dialect=self.engine.dialect)
-                        connection.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} "
-                                                f"{kind}"))
+    def prepare(self, upgrade: bool = True) -> str:
+        """The schema at the newest revision: upgraded when `upgrade`, else SchemaOutOfDate when it is not."""
+        return migrate.prepare(self.engine, upgrade)
 
     def session(self) -> Session:
         return self.sessions()
@@ -123,6 +116,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def driver_url(url: str) -> str:
+    """PostgreSQL URLs as providers give them (postgres://, postgresql://) go through psycopg 3."""
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

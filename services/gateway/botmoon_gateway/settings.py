@@ -23,7 +23,12 @@ class GatewaySettings(ServiceSettings):
                                                      "ones and the gateway's own, e.g. https://claude.ai; '*' any")
     dns_min_interval_s: float = Field(5.0, ge=0, description="least time between two DNS resolutions of a backend's "
                                                              "name (dns:/// addresses: how soon replicas are found)")
-    database_url: str = "sqlite:///./botmoon.db"
+    database_url: str = Field("sqlite:///./botmoon.db", description="SQLite (one host) or PostgreSQL "
+                              "(postgresql://user:password@host/db: gateway replicas share it)")
+    database_migrate: bool = Field(True, description="upgrade the database schema on start; false: refuse to start "
+                                                     "on a schema older than this gateway's")
+    database_pool_size: int = Field(5, ge=1, description="PostgreSQL connections each gateway keeps open")
+    database_max_overflow: int = Field(10, ge=0, description="PostgreSQL connections opened beyond the pool at peaks")
     sandbox_addr: str = Field("127.0.0.1:50051", validation_alias=AliasChoices("SANDBOX_ADDR", "GATEWAY_SANDBOX_ADDR"))
     marketdata_addr: str = Field("127.0.0.1:50052",
                                  validation_alias=AliasChoices("MARKETDATA_ADDR", "GATEWAY_MARKETDATA_ADDR"))

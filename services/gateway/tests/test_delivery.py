@@ -3,22 +3,13 @@
 import asyncio
 
 import httpx
-import pytest
 
-from botmoon_gateway.db import Database, new_id
+from botmoon_gateway.db import new_id
 from botmoon_gateway.records import WebhookDelivery
 from botmoon_gateway.webhooks import Deliverer, DeliveryPolicy, UrlGuard, verify
 from botmoon_gateway.webhooks.delivery import attempts_of
 
 FAST = DeliveryPolicy(timeout_s=1.0, max_attempts=4, backoff_s=0.01, backoff_max_s=0.05)
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'gw.db'}")
-    database.create_all()
-    yield database
-    database.dispose()
 
 
 def run(db, answers, policy=FAST, secret=None):

@@ -3,9 +3,7 @@
 import asyncio
 import time
 
-import pytest
-
-from botmoon_gateway.db import Algorithm, Database
+from botmoon_gateway.db import Algorithm
 from botmoon_gateway.live.runner import LiveRunner
 from botmoon_gateway.records import Strategy
 from botmoon_gateway.settings import GatewaySettings
@@ -13,14 +11,6 @@ from botmoon_gateway.webhooks import Deliverer, DeliveryPolicy, UrlGuard
 
 CODE = "class S:\n    def __init__(self, params):\n        self.k = params.get('k', 5)\n\n" \
        "    def generate_signals(self, data):\n        return []\n"
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'gw.db'}")
-    database.create_all()
-    yield database
-    database.dispose()
 
 
 def replica(db, lease_s=30.0) -> LiveRunner:

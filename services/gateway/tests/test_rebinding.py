@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from botmoon_gateway.db import Database, new_id
+from botmoon_gateway.db import new_id
 from botmoon_gateway.records import WebhookDelivery
 from botmoon_gateway.webhooks import Deliverer, DeliveryPolicy, UrlGuard
 from botmoon_gateway.webhooks.delivery import attempts_of
@@ -78,14 +78,6 @@ def rebinding_resolver(monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return asked
-
-
-@pytest.fixture
-def db(tmp_path):
-    database = Database(f"sqlite:///{tmp_path / 'gw.db'}")
-    database.create_all()
-    yield database
-    database.dispose()
 
 
 def test_the_delivery_connects_to_the_vetted_address_not_a_second_answer(db, receivers, rebinding_resolver):

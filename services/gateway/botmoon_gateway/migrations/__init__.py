@@ -1,0 +1,1 @@
+"""Alembic's scripts for the gateway's database: `env.py`, and one revision per schema change in `versions/`."""
