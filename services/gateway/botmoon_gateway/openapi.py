@@ -146,6 +146,17 @@ OPERATIONS: dict[tuple[str, str], Op] = {
 }
 
 
+TAGS = [
+    {"name": "AI code", "description": "Validate, execute and deploy code from an AI chat; the execution history."},
+    {"name": "backtest", "description": "Backtest strategy code on real candles; the template; stored results."},
+    {"name": "market data", "description": "Symbols, exchanges and timeframes with candles; candles of one series."},
+    {"name": "strategies", "description": "Deployed strategies: start, stop, configure; their live signals."},
+    {"name": "console", "description": "What runs: summary counts, strategies, executions, streams."},
+    {"name": "webhooks", "description": "Webhook endpoints, sending signals, and the delivery log."},
+    {"name": "health", "description": "Liveness and readiness."},
+]
+
+
 def _camel(words: str) -> str:
     parts = [p for p in words.replace("-", "_").split("_") if p]
     return parts[0].lower() + "".join(p.capitalize() for p in parts[1:]) if parts else "operation"
@@ -181,6 +192,10 @@ def install(app: FastAPI) -> None:
                 if op.response is not None and success:
                     content = operation["responses"][success].setdefault("content", {})
                     content.setdefault("application/json", {"schema": {}})["example"] = op.response
+        used = {tag for item in document.get("paths", {}).values() for op in item.values()
+                for tag in op.get("tags", [])}
+        known = [t for t in TAGS if t["name"] in used]
+        document["tags"] = known + [{"name": t} for t in sorted(used - {t["name"] for t in known})]
         app.openapi_schema = document
         return document
 
