@@ -34,7 +34,7 @@ def _first_load(driver, url: str) -> dict:
     driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
     driver.get("about:blank")
     driver.get(f"{url}/")
-    browser.wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#summary"), 30)
+    browser.wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#summary"), 60)
     driver.execute_async_script("const done = arguments[0]; setTimeout(done, 200);")
     timing = driver.execute_script(TIMINGS)
     assets = [r for r in timing["rows"] if "/api/" not in r["url"]]

@@ -20,12 +20,26 @@ function themed(colors) {
   };
 }
 
-/** A chart that follows the theme; `destroy()` removes it and its listener. */
+/** A chart that follows the theme and its box's size; `destroy()` removes it and its listeners. Sized at creation
+ * (not the library's autoSize, whose first resize would draw everything a second time). */
 function baseChart(el, options = {}) {
-  const chart = window.LightweightCharts.createChart(el, { autoSize: true, ...themed(palette()), ...options });
+  let { width, height } = el.getBoundingClientRect();
+  const chart = window.LightweightCharts.createChart(el, { width, height, ...themed(palette()), ...options });
   const retheme = () => chart.applyOptions(themed(palette()));
+  const resized = new ResizeObserver(([entry]) => {
+    const box = entry.contentRect;
+    if (Math.round(box.width) !== Math.round(width) || Math.round(box.height) !== Math.round(height)) {
+      ({ width, height } = box);
+      chart.resize(width, height);
+    }
+  });
+  resized.observe(el);
   window.addEventListener("themechange", retheme);
-  return { chart, destroy: () => { window.removeEventListener("themechange", retheme); chart.remove(); } };
+  return { chart, destroy: () => {
+    window.removeEventListener("themechange", retheme);
+    resized.disconnect();
+    chart.remove();
+  } };
 }
 
 /** Entry and exit markers, one each per trade, sorted by time as the library needs. */

@@ -50,13 +50,11 @@ export async function render(main, params) {
   const form = await backtestForm(resultBox, historyBox);
   main.append(h("h1", {}, "Backtest"), form, resultBox, historyBox);
   drawHistory(historyBox);
+  if (params[0]) form.querySelector("#bt-code-box").open = false;
   if (params[0] === "compare" && params[1] && params[2]) await showComparison(resultBox, params[1], params[2]);
   else if (params[0]) {
     const result = await attempt(() => api(`/api/backtest/${encodeURIComponent(params[0])}`));
-    if (result) {
-      form.querySelector("#bt-code-box").open = false;
-      await showResult(resultBox, result);
-    }
+    if (result) await showResult(resultBox, result);
   }
   return dropCharts;
 }
@@ -269,7 +267,8 @@ const METRICS = [
   ["Total return", (m) => `${num(m.total_return_pct)} %`, (m) => m.total_return_pct],
   ["Final equity", (m) => num(m.final_equity)],
   ["Max drawdown", (m) => `${num(m.max_drawdown)} %`, (m) => (m.max_drawdown ? -1 : 0)],
-  ["Trades", (m) => `${m.total_trades} (${m.long_trades ?? 0} L / ${m.short_trades ?? 0} S)`],
+  ["Trades", (m) => [String(m.total_trades), h("small", { class: "muted" },
+    ` ${m.long_trades ?? 0} long · ${m.short_trades ?? 0} short`)], null, (m) => `${m.total_trades}`],
   ["Win rate", (m) => (m.win_rate === null ? "—" : `${num(m.win_rate, 1)} %`)],
   ["Profit factor", (m) => num(m.profit_factor)],
   ["Sharpe", (m) => num(m.sharpe_ratio)],
@@ -367,7 +366,8 @@ async function showComparison(box, a, b) {
   dropCharts();
   const chartBox = h("div", { class: "chart short", id: "bt-compare-chart", role: "img",
     "aria-label": "The two equity curves as returns in percent" });
-  const rows = METRICS.map(([label, show]) => ({ label, values: runs.map((r) => (r.metrics ? show(r.metrics) : "—")) }));
+  const rows = METRICS.map(([label, show, , text]) => ({ label,
+    values: runs.map((r) => (r.metrics ? (text || show)(r.metrics) : "—")) }));
   clear(box, h("h2", {}, "Side by side"),
     h("div", { class: "table-wrap plain", id: "bt-compare-table" }, h("table", {},
       h("caption", { class: "visually-hidden" }, "Two backtests side by side"),

@@ -17,9 +17,9 @@ export async function render(main) {
 
   let timer = null;
   let stopped = false;
-  async function refresh() {
+  async function refresh(first = false) {
     timer = null;
-    if (!pause.checked && !document.hidden) {
+    if (first || (!pause.checked && !document.hidden)) {
       const status = await attempt(() => api("/api/console/status"));
       if (stopped) return;
       if (status) {
@@ -29,7 +29,7 @@ export async function render(main) {
     }
     if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
   }
-  await refresh();
+  await refresh(true);
   return () => {
     stopped = true;
     clearTimeout(timer);
