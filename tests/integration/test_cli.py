@@ -1,12 +1,14 @@
 """The `botmoon` CLI as a user runs it: real subprocesses against the real stack, `--json` parsed, exit codes
 checked (0 ok, 1 refused by the server, 3 invalid code, 4 failed run, 5 unreachable)."""
 
+import os
 import subprocess
 import uuid
 
 import httpx
 import pytest
 
+from botmoon_marketdata.testing import FakeExchange
 from botmoon_testing.clients import BOTMOON, as_json, botmoon
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack]
@@ -153,3 +155,21 @@ def test_candles_import_and_list(tmp_path):
     done = subprocess.run([BOTMOON, "candles", "import", str(tmp_path / "nope.csv"), "--symbol", "SOL/USDT",
                            "--timeframe", "15m", "--store", str(store)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 4 and "error" in done.stderr
+
+
+def test_candles_download_with_progress(tmp_path):
+    fake = FakeExchange.from_bundled(bases=("BTC",), tfs=("1h",)).start()
+    try:
+        env = {**os.environ, "MARKETDATA_BINANCE_URL": fake.url, "MARKETDATA_RETRY_BASE_DELAY_S": "0.01",
+               "COLUMNS": "200"}
+        fake.fail_next(429)
+        done = subprocess.run([BOTMOON, "candles", "download", "--symbol", "BTCUSDT", "--type", "CRYPTO_SPOT",
+                               "--timeframe", "1h", "--start", "2025-01-01", "--end", "2025-01-10",
+                               "--store", str(tmp_path / "s.sqlite")], capture_output=True, text=True, env=env,
+                              timeout=120)
+    finally:
+        fake.stop()
+    assert done.returncode == 0, done.stderr
+    assert "216 candles of BTC/USDT CRYPTO_SPOT 1h from binance stored" in done.stdout
+    assert "216/216" in done.stderr and "100%" in done.stderr  # the rich bar's last state
+    assert [r.status for r in fake.kline_requests()] == [429, 200]

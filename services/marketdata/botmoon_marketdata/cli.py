@@ -86,7 +86,12 @@ def _import(args, store: CandleStore, out) -> int:
     return total
 
 
-async def _download(args, store: CandleStore, settings: MarketDataSettings, out) -> int:
+def tqdm_bar(total: int, desc: str, disable: bool):
+    """The default progress bar of a download: anything with update(n) and close() will do."""
+    return tqdm(total=total, unit="candle", desc=desc, file=sys.stderr, disable=disable)
+
+
+async def _download(args, store: CandleStore, settings: MarketDataSettings, out, progress=tqdm_bar) -> int:
     instrument = symbols.normalize(args.symbol, args.exchange, args.type, default_exchange=settings.default_exchange)
     tf = timeframes.parse(args.timeframe)
     step = timeframes.ms(tf)
@@ -97,8 +102,7 @@ async def _download(args, store: CandleStore, settings: MarketDataSettings, out)
     url = {"binance": settings.binance_url, "okx": settings.okx_url}[instrument.exchange]
     exchange = CcxtExchange(instrument.exchange, retry, settings.exchange_timeout_s, url)
     written = 0
-    bar = tqdm(total=max(0, -(-(end - start) // step)), unit="candle", desc=f"{instrument.symbol} {tf}",
-               file=sys.stderr, disable=args.quiet)
+    bar = progress(max(0, -(-(end - start) // step)), f"{instrument.symbol} {tf}", args.quiet)
     try:
         cursor = start
         while cursor < end:
@@ -117,7 +121,7 @@ async def _download(args, store: CandleStore, settings: MarketDataSettings, out)
     return written
 
 
-def main(argv: list[str] | None = None, out=None) -> int:
+def main(argv: list[str] | None = None, out=None, progress=tqdm_bar) -> int:
     out = out or sys.stdout
     args = _parser().parse_args(argv)
     settings = MarketDataSettings()
@@ -126,7 +130,7 @@ def main(argv: list[str] | None = None, out=None) -> int:
         if args.command == "import":
             _import(args, store, out)
         elif args.command == "download":
-            asyncio.run(_download(args, store, settings, out))
+            asyncio.run(_download(args, store, settings, out, progress))
         else:
             for s in store.summaries():
                 print(f"{s.instrument.exchange:8} {s.instrument.market_type.value:13} {s.instrument.symbol:16} "

@@ -2,6 +2,7 @@
 service's own command (botmoon_marketdata.cli, which keeps the logic and the options)."""
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from botmoon_client.cli import output as o
 from botmoon_client.cli.output import Exit
@@ -9,6 +10,22 @@ from botmoon_client.cli.output import Exit
 candles_app = typer.Typer(no_args_is_help=True, help="Candles in the local market data store (MARKETDATA_STORE_PATH "
                                                      "or --store): download from an exchange, import files, list.")
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []}
+
+
+class RichBar:
+    """A download's progress bar on stderr (the market data command takes any bar with update and close)."""
+
+    def __init__(self, total: int, desc: str, disable: bool):
+        self._progress = Progress(TextColumn(desc), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+                                  TimeRemainingColumn(), console=o.err, disable=disable)
+        self._task = self._progress.add_task(desc, total=total)
+        self._progress.start()
+
+    def update(self, n: int) -> None:
+        self._progress.advance(self._task, n)
+
+    def close(self) -> None:
+        self._progress.stop()
 
 
 def _run(command: str, args: list[str]) -> None:
@@ -23,7 +40,7 @@ def _run(command: str, args: list[str]) -> None:
         at = rest.index("--store")
         head, rest = rest[at:at + 2], rest[:at] + rest[at + 2:]
     try:
-        code = cli.main([*head, command, *rest])
+        code = cli.main([*head, command, *rest], progress=RichBar)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         code = exc.code if isinstance(exc.code, int) else Exit.USAGE
     raise typer.Exit(Exit.OK if code == 0 else (Exit.USAGE if code == 2 else Exit.FAILED_RUN))
