@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field, StrictBool, StrictStr
 
-from botmoon_gateway.schemas.base import Body, Reply
+from botmoon_gateway.schemas.base import Body, Reply, Timeframe
 
 
 class StartBody(Body):
@@ -13,7 +13,7 @@ class StartBody(Body):
 
     symbols: list[StrictStr] | None = Field(None, description="BTCUSDT_BINANCE or BTC/USDT:USDT spellings")
     price_source: StrictStr | None = Field(None, description="ccxt (the market data service)")
-    timeframe: StrictStr | None = Field(None, max_length=8)
+    timeframe: Timeframe | None = None
     interval_seconds: float | None = Field(None, description="how often to look for a newly closed candle")
     webhook_endpoint_ids: list[int] | None = None
     exchange: StrictStr | None = Field(None, max_length=16, description="binance or okx; default from the symbol")
