@@ -6,6 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 COMPOSE_FILE := deploy/compose/compose.yaml
+# DB=postgres: the gateway on PostgreSQL, GATEWAY_REPLICAS gateways sharing it (deploy/compose/postgres.yaml).
+DB ?= sqlite
+GATEWAY_REPLICAS ?= 1
+COMPOSE_FILES := $(COMPOSE_FILE) $(if $(filter postgres,$(DB)),deploy/compose/postgres.yaml)
+REPLICA_SCALE = $(if $(filter postgres,$(DB)),--scale gateway-replica=$(shell echo $$(($(GATEWAY_REPLICAS) - 1))))
 # One stack per compose project: its name, the host port of its gateway, and where its settings come from.
 PROJECT ?= botmoon
 HOST_PORT ?= 37674
@@ -13,7 +18,7 @@ ENV_FILE ?= .env
 export HOST_PORT
 export SANDBOX_POOL := compose-$(PROJECT)
 export BOTMOON_ENV_DIR := $(CURDIR)/build/compose/$(PROJECT)
-STACK = $(COMPOSE) --env-file $(BOTMOON_ENV_DIR)/compose.env -p $(PROJECT) -f $(COMPOSE_FILE)
+STACK = $(COMPOSE) --env-file $(BOTMOON_ENV_DIR)/compose.env -p $(PROJECT) $(addprefix -f ,$(COMPOSE_FILES))
 READY_HOST = $(if $(filter-out 0.0.0.0 ::,$(GATEWAY_BIND)),$(GATEWAY_BIND),127.0.0.1)
 export TESTCONTAINERS_RYUK_DISABLED := true
 export DOCKER_GID := $(shell stat -c %g /var/run/docker.sock 2>/dev/null || echo 0)
@@ -62,8 +67,9 @@ BACKTEST_REPLICAS ?= 1
 compose-env:
 	@$(PYTHON) scripts/compose-env.py $(BOTMOON_ENV_DIR) $(ENV_FILE)
 
-up: images compose-env ## start the stack on :37674 (HOST_PORT, PROJECT) and wait until healthy (BACKTEST_REPLICAS=N scales backtest)
-	$(STACK) up -d --remove-orphans --scale backtest=$(BACKTEST_REPLICAS)
+up: images compose-env ## start the stack on :37674 (HOST_PORT, PROJECT) and wait until healthy (BACKTEST_REPLICAS=N scales backtest; DB=postgres GATEWAY_REPLICAS=N)
+	$(if $(filter postgres,$(DB)),scripts/postgres-image.sh)
+	$(STACK) up -d --remove-orphans --scale backtest=$(BACKTEST_REPLICAS) $(REPLICA_SCALE)
 	scripts/wait-ready.sh http://$(READY_HOST):$(HOST_PORT)/ready 180 || { $(STACK) logs --tail 5 gateway; exit 1; }
 	@echo "Botmoon is up: http://$(READY_HOST):$(HOST_PORT)  (API docs: http://$(READY_HOST):$(HOST_PORT)/docs)"
 
@@ -84,8 +90,13 @@ checkov: $(CHECKOV) ## the Kubernetes policy linter, in a venv of its own (tests
 chromium: ## Debian's chromium and chromium-driver for the console's browser tests (apt-get, when missing)
 	@tests/browser/install-chromium.sh
 
+# The gateway's persistence again, on a throwaway PostgreSQL (the whole suite above runs on SQLite).
+PG_TESTS := services/gateway/tests tests/integration/test_gateway_ai.py tests/integration/test_live_strategies.py
+
 test: venv proto-check lint images $(CHECKOV) chromium ## stubs fresh, lint, then the whole suite
+	scripts/test-postgres.sh
 	$(BIN)/pytest
+	$(BIN)/pytest --db postgresql $(PG_TESTS)
 
 bench: venv images chromium ## benchmarks; figures go to docs/benchmarks.md
 	$(BIN)/pip install -q -c requirements/constraints.txt -r requirements/bench.txt

@@ -118,7 +118,9 @@ def market(tmp_path_factory, clock):
 
 
 @pytest.fixture(scope="module")
-def db_url(tmp_path_factory):
+def db_url(request, db_kind, tmp_path_factory):
+    if db_kind == "postgresql":
+        return request.getfixturevalue("postgres_server").database("live")
     return f"sqlite:///{tmp_path_factory.mktemp('live') / 'gw.db'}"
 
 

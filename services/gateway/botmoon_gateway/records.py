@@ -46,6 +46,16 @@ class Strategy(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
 
 
+class GatewayReplica(Base):
+    """A gateway process sharing the database, while it runs: live strategies are spread evenly over these."""
+
+    __tablename__ = "gateways"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
+    alive_until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class LiveSignal(Base):
     """A signal of a running strategy, recorded once per strategy, symbol and candle (also across restarts)."""
 

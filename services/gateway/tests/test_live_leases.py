@@ -3,6 +3,8 @@
 import asyncio
 import time
 
+from sqlalchemy import select
+
 from botmoon_gateway.db import Algorithm
 from botmoon_gateway.live.runner import LiveRunner
 from botmoon_gateway.records import Strategy
@@ -29,20 +31,38 @@ def test_deployed_strategies_register_once_stopped(db):
 
 def test_one_replica_holds_a_running_strategy(db):
     db.add(Algorithm(id="algo_1", name="S", code=CODE, code_hash="x"))
-    one, two = replica(db, lease_s=0.3), replica(db, lease_s=0.3)
+    one, two = replica(db, lease_s=1.0), replica(db, lease_s=1.0)
     one.sync()
     [row] = db.newest(Strategy, 10)
-    assert not one._acquire(row.id)  # stopped strategies are not leased
+    assert one._claim() == []  # stopped strategies are not leased
     with db.session() as s, s.begin():
         s.get(Strategy, row.id).status = "running"
-    assert one._acquire(row.id)
-    assert not two._acquire(row.id)
+    assert one._claim() == [row.id]
+    assert two._claim() == []
     assert one._renew(row.id) is not None and two._renew(row.id) is None
-    time.sleep(0.4)  # `one` died without releasing: its lease runs out
-    assert two._acquire(row.id)
+    time.sleep(1.1)  # `one` died without releasing: its lease runs out
+    assert two._claim() == [row.id]
     assert one._renew(row.id) is None
     two._release(row.id)
-    assert one._acquire(row.id)
+    assert one._claim() == [row.id]
+
+
+def test_running_strategies_are_spread_over_the_replicas(db):
+    db.add(*(Algorithm(id=f"algo_{n}", name=f"S{n}", code=CODE, code_hash=str(n)) for n in range(3)))
+    one, two = replica(db, lease_s=1.0), replica(db, lease_s=1.0)
+    one.sync()
+    with db.session() as s, s.begin():
+        for row in s.scalars(select(Strategy)):
+            row.status = "running"
+    everything = sorted(r.id for r in db.newest(Strategy, 10))
+    assert one._claim() == everything  # alone, it takes them all
+    assert two._claim() == [] and one._shed == set()  # `two` is alive now: a share is 2 of 3
+    assert one._claim() == everything and one._shed == {everything[2]}  # `one` hands the third back
+    one._release(everything[2])
+    assert two._claim() == [everything[2]]
+    assert one._claim() == everything[:2] and one._shed == set()
+    time.sleep(1.1)  # `one` dies: its heartbeat and its leases run out
+    assert sorted(two._claim()) == everything
 
 
 def test_a_hanging_strategy_never_delays_another(db):

@@ -7,11 +7,18 @@ session on the recent window. A candle that closed too long ago is never evaluat
 timeframe, candle) and delivered to each endpoint once (signal, endpoint). The newest evaluated candle of
 each symbol is persisted, so a restarted gateway evaluates only the newest candle it missed, and never one
 twice.
+
+Gateway replicas sharing one database (PostgreSQL) spread the running strategies evenly: each claims free
+strategies up to its share (running strategies / live gateways) with `SELECT ... FOR UPDATE SKIP LOCKED`, and
+hands one back at the end of a round while it holds more than its share. A dead gateway's strategies are taken
+over once its lease (`live_lease_s`) runs out. A signal is recorded under a lock on the strategy's row, only
+while this runner still holds the lease, so two replicas never record (nor deliver) one candle twice.
 """
 
 import asyncio
 import datetime as dt
 import logging
+import math
 import os
 import secrets
 import socket
@@ -19,7 +26,7 @@ import time
 from dataclasses import dataclass
 
 import grpc
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from botmoon.common.v1 import candles_pb2
 from botmoon.marketdata.v1 import marketdata_pb2
@@ -29,7 +36,7 @@ from botmoon_gateway.db import Algorithm, Database, new_id, now
 from botmoon_gateway.live import freshness
 from botmoon_gateway.live.registry import NoStrategy, find_strategy, webhook_timeframe
 from botmoon_gateway.live.signals import SignalFormatError, signal_on
-from botmoon_gateway.records import LiveSignal, Strategy, WebhookDelivery, WebhookEndpoint
+from botmoon_gateway.records import GatewayReplica, LiveSignal, Strategy, WebhookDelivery, WebhookEndpoint
 from botmoon_gateway.settings import GatewaySettings
 from botmoon_gateway.webhooks import Deliverer
 
@@ -60,6 +67,7 @@ class LiveRunner:
         self.tasks: dict[str, asyncio.Task] = {}
         self.feeds: dict[tuple[str, str], Feed] = {}
         self._checked: set[str] = set()
+        self._shed: set[str] = set()  # strategies to hand back at the end of their round (above this one's share)
         self._main: asyncio.Task | None = None
         self._resumed = time.monotonic()
 
@@ -75,6 +83,7 @@ class LiveRunner:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.to_thread(self._release_all)
+        await asyncio.to_thread(self._leave)
 
     async def _loop(self) -> None:
         while True:
@@ -87,20 +96,17 @@ class LiveRunner:
             await asyncio.sleep(self.settings.live_tick_s)
 
     async def tick(self) -> None:
-        """Registers new strategies, and starts a task for each running strategy this runner can lease."""
+        """Registers new strategies, and starts a task for each running strategy this runner leases."""
         await asyncio.to_thread(self.sync)
         if time.monotonic() - self._resumed > self.deliverer.lease.total_seconds() / 2:
             self._resumed = time.monotonic()
             await self.deliverer.resume_pending()
-        for strategy_id in await asyncio.to_thread(self._running_ids):
-            task = self.tasks.get(strategy_id)
-            if task is not None and not task.done():
-                continue
-            if await asyncio.to_thread(self._acquire, strategy_id):
-                self.tasks[strategy_id] = asyncio.create_task(self._run(strategy_id), name=f"live-{strategy_id}")
         for strategy_id, task in list(self.tasks.items()):
             if task.done():
                 del self.tasks[strategy_id]
+        for strategy_id in await asyncio.to_thread(self._claim):
+            if strategy_id not in self.tasks:
+                self.tasks[strategy_id] = asyncio.create_task(self._run(strategy_id), name=f"live-{strategy_id}")
 
     def wake(self, strategy_id: str) -> None:
         """Stops the local task of a strategy that was stopped through this gateway, without waiting."""
@@ -130,20 +136,47 @@ class LiveRunner:
 
     # --- leases -----------------------------------------------------------------------------------------------
 
-    def _running_ids(self) -> list[str]:
-        with self.db.session() as s:
-            return list(s.scalars(select(Strategy.id).where(Strategy.status == "running")))
-
-    def _acquire(self, strategy_id: str) -> bool:
+    def _claim(self) -> list[str]:
+        """Running strategies this runner holds, with free ones added up to its share (excess ones marked to
+        hand back); returns the held ones. Rows another replica is claiming are skipped, not waited for."""
         moment = now()
+        until = moment + dt.timedelta(seconds=self.settings.live_lease_s)
         with self.db.session() as s, s.begin():
-            result = s.execute(
-                update(Strategy)
-                .where(Strategy.id == strategy_id, Strategy.status == "running",
-                       or_(Strategy.lease_owner.is_(None), Strategy.lease_owner == self.owner,
-                           Strategy.lease_until < moment))
-                .values(lease_owner=self.owner, lease_until=moment + dt.timedelta(seconds=self.settings.live_lease_s)))
-            return result.rowcount == 1
+            replicas = self._heartbeat(s, moment, until)
+            running = s.scalar(select(func.count()).select_from(Strategy).where(Strategy.status == "running")) or 0
+            share = math.ceil(running / replicas)
+            held = list(s.scalars(select(Strategy.id).where(Strategy.status == "running",
+                                                            Strategy.lease_owner == self.owner,
+                                                            Strategy.lease_until >= moment).order_by(Strategy.id)))
+            self._shed = set(held[share:])
+            if len(held) < share:
+                free = list(s.scalars(select(Strategy.id)
+                                      .where(Strategy.status == "running",
+                                             or_(Strategy.lease_owner.is_(None), Strategy.lease_until < moment))
+                                      .order_by(Strategy.id).limit(share - len(held))
+                                      .with_for_update(skip_locked=True)))
+                if free:
+                    held += s.scalars(update(Strategy)
+                                      .where(Strategy.id.in_(free), Strategy.status == "running",
+                                             or_(Strategy.lease_owner.is_(None), Strategy.lease_until < moment))
+                                      .values(lease_owner=self.owner, lease_until=until)
+                                      .returning(Strategy.id)).all()
+            return sorted(held)
+
+    def _heartbeat(self, s, moment: dt.datetime, until: dt.datetime) -> int:
+        """Marks this runner alive until `until`; returns how many replicas are alive (itself included)."""
+        if s.execute(update(GatewayReplica).where(GatewayReplica.id == self.owner)
+                     .values(alive_until=until)).rowcount == 0:
+            s.add(GatewayReplica(id=self.owner, started_at=moment, alive_until=until))
+            s.flush()
+        s.execute(delete(GatewayReplica).where(GatewayReplica.alive_until < moment - dt.timedelta(days=1)))
+        alive = s.scalar(select(func.count()).select_from(GatewayReplica)
+                         .where(GatewayReplica.alive_until >= moment)) or 0
+        return max(1, alive)
+
+    def _leave(self) -> None:
+        with self.db.session() as s, s.begin():
+            s.execute(delete(GatewayReplica).where(GatewayReplica.id == self.owner))
 
     def _renew(self, strategy_id: str) -> Strategy | None:
         """The strategy, with the lease extended, while it is running and leased to this runner."""
@@ -171,7 +204,8 @@ class LiveRunner:
 
     async def _run(self, strategy_id: str) -> None:
         try:
-            while (strategy := await asyncio.to_thread(self._renew, strategy_id)) is not None:
+            while strategy_id not in self._shed and (strategy := await asyncio.to_thread(self._renew,
+                                                                                          strategy_id)) is not None:
                 started = time.monotonic()
                 try:
                     await self.evaluate(strategy)
@@ -184,6 +218,7 @@ class LiveRunner:
             log.exception("live strategy task failed", extra={"strategy": strategy_id})
             await asyncio.to_thread(self._note_error, strategy_id, f"internal error: {_describe(exc)}", False)
         finally:
+            self._shed.discard(strategy_id)
             await asyncio.shield(asyncio.to_thread(self._release, strategy_id))
             for key in [k for k in self.feeds if k[0] == strategy_id]:
                 del self.feeds[key]
@@ -192,7 +227,7 @@ class LiveRunner:
         """Sleeps until the next round, renewing the lease meanwhile and returning early when stopped."""
         deadline = time.monotonic() + max(0.0, seconds)
         step = min(1.0, self.settings.live_lease_s / 3)
-        while (left := deadline - time.monotonic()) > 0:
+        while (left := deadline - time.monotonic()) > 0 and strategy_id not in self._shed:
             await asyncio.sleep(min(left, step))
             if left > step and await asyncio.to_thread(self._renew, strategy_id) is None:
                 return
@@ -232,6 +267,8 @@ class LiveRunner:
                     answer = (await session.levels([(signal[1], signal[0])]))[0]
                     levels = tuple(answer) if answer else (None, None)
                 new = await asyncio.to_thread(self._record, strategy.id, symbol, key, reply, signal, levels)
+                if new is None:  # another replica holds the strategy now: it evaluates this candle
+                    return found
                 for delivery_id in new:
                     self.deliverer.spawn(delivery_id)
                 found += signal is not None
@@ -246,11 +283,14 @@ class LiveRunner:
     def _code(self, algorithm_id: str) -> str:
         return self.db.get(Algorithm, algorithm_id).code
 
-    def _record(self, strategy_id: str, symbol: str, key: str, reply, signal, levels) -> list[str]:
-        """Marks the candle evaluated; records its signal and deliveries once. Returns deliveries to send."""
+    def _record(self, strategy_id: str, symbol: str, key: str, reply, signal, levels) -> list[str] | None:
+        """Marks the candle evaluated; records its signal and deliveries once. Returns deliveries to send, or None
+        when this runner no longer holds the strategy (nothing is recorded then)."""
         candle_ms = int(reply.candles.open_time_ms[-1])
         with self.db.session() as s, s.begin():
-            strategy = s.get(Strategy, strategy_id)
+            strategy = s.get(Strategy, strategy_id, with_for_update=True)
+            if strategy.lease_owner != self.owner:
+                return None
             strategy.seen = {**(strategy.seen or {}), key: candle_ms}
             if signal is None:
                 return []
