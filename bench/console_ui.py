@@ -2,6 +2,7 @@
 candles with its trades once its data is in (the page marks `bt-data` and measures `bt-draw` to the second
 animation frame after the charts, cards and trades table are built)."""
 
+import os
 import statistics
 import tempfile
 import time
@@ -60,6 +61,7 @@ def _draw(driver, url: str, backtest_id: str | None = None) -> tuple[str, float,
     candles = driver.find_element(By.ID, "bt-candles")
     counts = {name: int(candles.get_attribute(f"data-{name}")) for name in ("candles", "entry-markers",
                                                                            "exit-markers")}
+    counts["build_ms"] = float(box.get_attribute("data-build-ms"))
     return box.get_attribute("data-backtest-id"), float(box.get_attribute("data-draw-ms")), counts
 
 
@@ -79,7 +81,10 @@ def run(quick: bool = False) -> None:
         started = time.perf_counter()
         backtest_id, first_draw, counts = _draw(driver, gateway.url)
         run_s = time.perf_counter() - started
-        draws = [first_draw] + [_draw(driver, gateway.url, backtest_id)[1] for _ in range(repeat)]
+        redraws = [_draw(driver, gateway.url, backtest_id) for _ in range(repeat)]
+        draws = [first_draw] + [r[1] for r in redraws]
+        builds = [counts["build_ms"]] + [r[2]["build_ms"] for r in redraws]
+        load_average = os.getloadavg()[0]
     finally:
         driver.quit()
         gateway.stop()
@@ -99,7 +104,12 @@ gateway process on the real services; the cache disabled for each first load.
 | first load of `/`: page, styles, ES modules, Lightweight Charts, the overview's data drawn (median of {len(loads)}) | {load_ms:.0f} ms (max {max(x['ms'] for x in loads):.0f} ms) | ≤ {LOAD_TARGET_MS} ms: {verdict(load_ms, LOAD_TARGET_MS)} |
 | its {assets} assets, compressed (gzip) as sent | {encoded / 1024:.0f} KiB ({decoded / 1024:.0f} KiB decoded) | ≤ 1 MB: {verdict(encoded, ASSETS_TARGET_BYTES)} |
 | drawing a backtest of {counts['candles']:,} 1h candles with its {counts['entry-markers']:,} trades ({counts['entry-markers'] + counts['exit-markers']:,} markers), equity, cards and trades table, after its data arrived (median of {len(draws)}; first {first_draw:.0f} ms) | {draw_ms:.0f} ms (max {max(draws):.0f} ms) | ≤ {DRAW_TARGET_MS} ms: {verdict(draw_ms, DRAW_TARGET_MS)} |
+| of which building the page and the charts (script), before the first frame | {statistics.median(builds):.0f} ms | — |
 | for reference: that backtest from the click on Run to the drawn page | {run_s:.1f} s | — |
+
+The draw time ends two animation frames after the charts are built (so the frame with them is painted). The
+machine's load average while measuring: {load_average:.1f} on {os.cpu_count()} cores (other work on the host
+slows the browser's paint as much as the page's own code).
 """
     write_section("console", "Web console in Chromium", body)
     print(body)

@@ -1,7 +1,7 @@
 // Charts with TradingView's Lightweight Charts (window.LightweightCharts, served from the installed wheel).
 import { toMs } from "./dom.js";
 
-const seconds = (value) => Math.floor(toMs(value) / 1000);
+const seconds = (value) => Math.floor((typeof value === "number" ? value : toMs(value)) / 1000);
 
 function palette() {
   const css = getComputedStyle(document.documentElement);

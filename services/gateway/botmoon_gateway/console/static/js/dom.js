@@ -64,10 +64,15 @@ export function ago(value) {
   return `${Math.round(s / 86400)} d ago`;
 }
 
+const formats = new Map();
+
 export function num(value, digits = 2) {
   if (value === null || value === undefined || Number.isNaN(value)) return "—";
   if (typeof value !== "number") return String(value);
-  return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  if (!formats.has(digits)) {
+    formats.set(digits, new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+  }
+  return formats.get(digits).format(value);
 }
 
 export function signClass(value) {
