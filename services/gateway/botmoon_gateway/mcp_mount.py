@@ -21,6 +21,7 @@ from botmoon_gateway.middleware import reply_json
 
 PATH = "/mcp"
 FORWARDED = ("authorization", "x-api-key", "x-request-id")
+CALLER = b"x-botmoon-mcp-caller"
 
 
 def origin_allowed(origin: str, host: str, extra: list[str]) -> bool:
@@ -50,14 +51,36 @@ class OriginCheck:
             "field": "Origin", "reason": f"'{origin[:100]}' is not an allowed origin (GATEWAY_MCP_ALLOWED_ORIGINS)"}]))
 
 
+class AsCaller:
+    """The app as the in-process client reaches it: each call keeps the address of the MCP request it serves
+    (fair use counts a client without a key by its address). Only the tools' own client reaches this."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and (caller := dict(scope["headers"]).get(CALLER)):
+            scope = {**scope, "client": (caller.decode("latin-1"), 0),
+                     "headers": [(k, v) for k, v in scope["headers"] if k != CALLER]}
+        await self.app(scope, receive, send)
+
+
+def _caller(ctx) -> str | None:
+    request = getattr(ctx.request_context, "request", None) if ctx is not None else None
+    client = getattr(request, "client", None)
+    return client.host if client else None
+
+
 def install(app: FastAPI, allowed_origins: list[str], api_keys: list[str]):
     """Adds the /mcp route; returns the session manager, which the app's lifespan must run."""
     inner = AsyncBotmoon("http://localhost", api_keys[0] if api_keys else None, max_retries=0,
-                         timeout=httpx.Timeout(None), transport=httpx.ASGITransport(app=app))
+                         timeout=httpx.Timeout(None), transport=httpx.ASGITransport(app=AsCaller(app)))
 
     def client_for(ctx) -> AsyncBotmoon:
         headers = (ctx.headers if ctx is not None else None) or {}
         forwarded = {k: v for k in FORWARDED if (v := headers.get(k))}
+        if caller := _caller(ctx):
+            forwarded[CALLER.decode()] = caller
         return inner.with_headers(forwarded) if forwarded else inner
 
     server = build_server(client_for)
