@@ -14,7 +14,7 @@ const TIMEFRAME_MS = { "1m": 60e3, "5m": 300e3, "15m": 900e3, "30m": 1800e3, "1h
   "4h": 14400e3, "1d": 86400e3 };
 
 let charts = [];
-let example = null;
+const examples = new Map();
 
 function dropCharts() {
   for (const chart of charts) chart.destroy();
@@ -38,9 +38,10 @@ function remember(result) {
   localStorage.setItem(HISTORY, JSON.stringify(list));
 }
 
-async function loadExample() {
-  example = example || await api("/api/backtest/example");
-  return example;
+/** A strategy template: the API contract's own by default, or one by name. */
+async function loadExample(name = "") {
+  if (!examples.has(name)) examples.set(name, await api(`/api/backtest/example${query({ name })}`));
+  return examples.get(name);
 }
 
 export async function render(main, params) {
@@ -97,15 +98,19 @@ async function backtestForm(resultBox, historyBox) {
   const exampleButton = h("button", { type: "button", id: "bt-example" }, "Run the example");
   const loadButton = h("button", { type: "button", id: "bt-load-example" }, "Load the example");
 
-  if (!editor.get().trim()) {
-    const ex = await attempt(loadExample);
-    if (ex) {
-      editor.set(ex.code);
-      params.value = json(ex.strategy_params);
+  const template = h("select", { id: "bt-template", "aria-label": "Example strategy" });
+  const first = await attempt(() => loadExample());
+  if (first) {
+    const names = first.examples || [first.name || ""];
+    template.replaceChildren(...names.map((name) => h("option", { value: name, selected: name === first.name },
+      (name || "example").replace(/_/g, " "))));
+    if (!editor.get().trim()) {
+      editor.set(first.code);
+      params.value = json(first.strategy_params);
     }
   }
   const fillExample = async () => {
-    const ex = await loadExample();
+    const ex = await loadExample(template.value);
     editor.set(ex.code);
     params.value = json(ex.strategy_params);
     return true;
@@ -139,7 +144,7 @@ async function backtestForm(resultBox, historyBox) {
   let controller = null;
   const form = h("form", { class: "panel", id: "bt-form", "aria-labelledby": "bt-form-title" },
     h("div", { class: "row spread" }, h("h2", { id: "bt-form-title" }, "New backtest"),
-      h("div", { class: "row" }, exampleButton, loadButton)),
+      h("div", { class: "row" }, template, exampleButton, loadButton)),
     h("div", { class: "fields" },
       field("Market", market), field("Timeframe", timeframe),
       h("fieldset", { class: "field" }, h("legend", {}, "Candles"),
