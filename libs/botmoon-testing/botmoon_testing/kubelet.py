@@ -17,6 +17,7 @@ one replica, or honour a runtime class; the tests that use it check those on the
 import base64
 import contextlib
 import json
+import os
 import re
 import subprocess
 import time
@@ -314,7 +315,8 @@ class Cluster:
         if "memory" in limits:
             args += ["--memory", str(quantity_bytes(limits["memory"]))]
         if "cpu" in limits:
-            args += ["--cpus", str(quantity_cpus(limits["cpu"]))]
+            # A quota above the node's CPUs constrains nothing; Docker refuses one, so cap it at this machine's.
+            args += ["--cpus", str(min(quantity_cpus(limits["cpu"]), os.cpu_count() or 1))]
         for mount in container.get("volumeMounts", []):
             ro = ",readonly" if mount.get("readOnly") else ""
             args += ["--mount", f"type=volume,source={pod.volumes[mount['name']]},target={mount['mountPath']}{ro}"]
