@@ -2,6 +2,7 @@
 open. Each call hands the worker a fresh pipe for its reply; the runner reads that pipe to its end and
 watches the worker itself, so what it reports rests on what it saw, not on what the worker says."""
 
+import gc
 import os
 import select
 import socket
@@ -47,6 +48,7 @@ class Worker:
 
     def __init__(self):
         ours, theirs = socket.socketpair()
+        gc.freeze()  # what exists now is shared with the worker; its collector then leaves those pages alone
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child's coverage is not collected
             ours.close()
@@ -161,6 +163,7 @@ def _serve(control: socket.socket) -> None:  # pragma: no cover - runs in the fo
         from botmoon_runner.execute import run_code
         from botmoon_runner.strategy import Session
 
+        run_code("result = {'warm': [1.5, None]}", 1024)  # the pages a run touches, copied before the request
         requests = control.makefile("rb", buffering=0)
         session = None
         while True:
