@@ -7,7 +7,8 @@ export function savedDraft() {
   return localStorage.getItem(DRAFT) || "";
 }
 
-export function codeEditor({ id, label, value = "" }) {
+/** `onChange()` runs when the user edits: marks of an earlier validation are dropped then. */
+export function codeEditor({ id, label, value = "", onChange }) {
   const gutter = h("pre", { class: "gutter", "aria-hidden": "true" });
   const area = h("textarea", { id, class: "code", spellcheck: "false", autocapitalize: "off", autocomplete: "off",
     wrap: "off", "aria-label": label, "aria-describedby": `${id}-problems` });
@@ -27,7 +28,9 @@ export function codeEditor({ id, label, value = "" }) {
   }
   area.addEventListener("input", () => {
     localStorage.setItem(DRAFT, area.value);
+    if (marks.size) marks = new Map();
     drawGutter();
+    if (onChange) onChange();
   });
   area.addEventListener("scroll", () => { gutter.scrollTop = area.scrollTop; });
   area.addEventListener("keydown", (event) => {
@@ -47,6 +50,7 @@ export function codeEditor({ id, label, value = "" }) {
     localStorage.setItem(DRAFT, text);
     marks = new Map();
     drawGutter();
+    if (onChange) onChange();
   };
   el.mark = (problems) => {
     marks = new Map();

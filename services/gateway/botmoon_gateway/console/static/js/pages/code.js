@@ -8,8 +8,9 @@ import { executionView } from "./executions.js";
 const HELLO = 'print("Hello from Botmoon")\nresult = {"answer": 42}\n';
 
 export async function render(main) {
-  const editor = codeEditor({ id: "code", label: "Python code", value: savedDraft() || HELLO });
   const problems = h("div", { id: "code-problems", "aria-live": "polite" });
+  const editor = codeEditor({ id: "code", label: "Python code", value: savedDraft() || HELLO,
+    onChange: () => clear(problems) });
   const output = h("div", { id: "code-output", "aria-live": "polite" });
   const rules = h("select", { id: "code-rules" },
     h("option", { value: "/api/ai/validate" }, "sandbox rules"),
