@@ -9,6 +9,7 @@ BOTMOON_FUZZ_SEED widen or vary it locally."""
 import os
 import time
 
+import httpx
 import pytest
 import requests
 import schemathesis
@@ -82,3 +83,22 @@ def test_no_request_the_openapi_allows_or_breaks_gets_a_server_error(fuzzed_gate
                 assert calls >= 1 or mode is GenerationMode.NEGATIVE, f"{operation.label}: nothing was sent"
     fuzzed_gateway.process.assert_alive()
     assert not found, f"{len(found)} server errors:\n" + "\n".join(found[:20])
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "field"), [
+    ("GET", "/api/webhooks/deliveries", {"params": {"endpoint_id": "18335095928165557990529120883028525056"}},
+     "endpoint_id"),
+    ("GET", "/api/webhooks/endpoints/-72735169733742270160568320", {}, "endpoint_id"),
+    ("POST", "/api/backtest/quick", {"content": b'{"code": "\\ud800", "symbol": "BTCUSDT_BINANCE", "timeframe": "1h"}'},
+     "code"),
+    ("POST", "/api/backtest/quick", {"content": b'{"code": "x = 1", "symbol": "\\udfff", "timeframe": "1h"}'},
+     "symbol"),
+    ("POST", "/api/webhook/send", {"content": b'{"webhook_url": "http://x.example", "symbol": "A", "side": "B", '
+                                              b'"price": 1, "note": ["\\ud83d"]}'}, "note"),
+])
+def test_the_server_errors_fuzzing_found_are_422s_naming_the_field(fuzzed_gateway, method, path, kwargs, field):
+    headers = {"content-type": "application/json"} if "content" in kwargs else {}
+    reply = httpx.request(method, f"{fuzzed_gateway.url}{path}", headers=headers, timeout=30, **kwargs)
+    assert reply.status_code == 422, reply.text
+    problems = reply.json()["fields"]
+    assert any(p["field"] == field for p in problems), problems

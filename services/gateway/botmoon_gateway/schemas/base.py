@@ -10,7 +10,7 @@ import typing
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, field_serializer, field_validator, model_validator
-from pydantic_core import to_jsonable_python
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError, to_jsonable_python
 
 from botmoon_common.timefmt import iso
 from botmoon_common.timeframes import TIMEFRAMES
@@ -75,12 +75,15 @@ class Body(BaseModel):
     @classmethod
     def _valid_unicode(cls, value):
         if lone_surrogate(value):
-            raise ValueError(LONE_SURROGATE)
+            raise PydanticCustomError("unicode", LONE_SURROGATE)
         return value
 
     @model_validator(mode="after")
     def _valid_unicode_extra(self):
-        for key, value in (self.__pydantic_extra__ or {}).items():
-            if lone_surrogate(key) or lone_surrogate(value):
-                raise ValueError(f"{key.encode('utf-8', 'replace').decode()}: {LONE_SURROGATE}")
+        bad = [key for key, value in (self.__pydantic_extra__ or {}).items()
+               if lone_surrogate(key) or lone_surrogate(value)]
+        if bad:
+            raise ValidationError.from_exception_data(type(self).__name__, [
+                InitErrorDetails(type=PydanticCustomError("unicode", LONE_SURROGATE),
+                                 loc=(key.encode("utf-8", "replace").decode(),), input=None) for key in bad])
         return self
