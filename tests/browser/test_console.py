@@ -149,8 +149,13 @@ def test_starting_a_strategy_from_the_page_runs_it_and_stopping_removes_it(conso
     running = api.get("/api/console/running").json()
     assert strategy_id in [s["id"] for s in running["strategies"]]
 
-    css(chrome, f'tr[data-strategy-id="{strategy_id}"] button[data-action="stop"]').click()
-    browser.wait(chrome, shown(f'tr[data-strategy-id="{strategy_id}"] button[data-action="start"]'), 30)
+    # Its own page shows what it is doing, and stops it too.
+    css(chrome, f'tr[data-strategy-id="{strategy_id}"] a').click()
+    browser.wait(chrome, shown('main h1 .badge'))
+    assert "running" in css(chrome, "main h1").text
+    screenshot(chrome, "strategy-running")
+    css(chrome, 'main button[data-action="stop"]').click()
+    browser.wait(chrome, shown('main button[data-action="start"]'), 30)
     running = api.get("/api/console/running").json()
     assert strategy_id not in [s["id"] for s in running["strategies"]]
     assert watch.problems() == []

@@ -82,11 +82,20 @@ export function signClass(value) {
 const STATUS_TONE = {
   completed: "good", delivered: "good", running: "good", clean: "good", deployed: "good",
   failed: "bad", error: "bad", timeout: "bad", killed: "bad", rejected: "bad", suspicious: "bad",
+  live: "good", waiting: "info",
   stale_data: "warn", pending: "warn", retrying: "warn", stopped: "plain", disabled: "plain",
 };
 
-export function badge(text, tone) {
-  return h("span", { class: `badge ${tone || STATUS_TONE[text] || "info"}` }, String(text).replace(/_/g, " "));
+export function badge(text, tone, title) {
+  return h("span", { class: `badge ${tone || STATUS_TONE[text] || "info"}`, title },
+    String(text).replace(/_/g, " "));
+}
+
+/** A strategy's status, and while it runs what it is doing (live, waiting, stale_data) with the reason. */
+export function strategyBadges(strategy) {
+  const state = strategy.state && strategy.state !== strategy.status ? strategy.state : null;
+  return [badge(strategy.status), state ? [" ", badge(state, null, strategy.state_reason || undefined)] : null,
+    strategy.enabled === false ? [" ", badge("disabled")] : null];
 }
 
 export function json(value) {

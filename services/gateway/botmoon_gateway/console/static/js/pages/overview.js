@@ -1,11 +1,10 @@
 // Overview: the console status (counts, running strategies, recent executions and signals), refreshing itself.
 import { api } from "../api.js";
-import { ago, badge, card, clear, h, json, time } from "../dom.js";
+import { ago, badge, card, clear, h, json, strategyBadges, time } from "../dom.js";
 import { attempt } from "../notice.js";
 import { dataTable } from "../table.js";
 
 const REFRESH_MS = 5000;
-const ACTIVE = new Set(["running", "stale_data"]);
 
 export async function render(main) {
   const updated = h("span", { class: "muted" });
@@ -38,7 +37,7 @@ export async function render(main) {
 
 function draw(body, status) {
   const s = status.summary;
-  const active = status.strategies.filter((x) => ACTIVE.has(x.status));
+  const active = status.strategies.filter((x) => x.status === "running");
   const signals = status.strategies.filter((x) => x.last_signal)
     .map((x) => ({ strategy: x, signal: x.last_signal, at: x.last_run_at }))
     .sort((a, b) => String(b.at).localeCompare(String(a.at))).slice(0, 10);
@@ -53,7 +52,7 @@ function draw(body, status) {
       h("section", { "aria-labelledby": "ov-running" }, h("h2", { id: "ov-running" }, "Running strategies"),
         dataTable({ caption: "Running strategies", rows: active, empty: "No strategy is running.", columns: [
           { key: "name", label: "Name", render: (r) => h("a", { href: `#/strategies/${r.id}` }, r.name) },
-          { key: "status", label: "Status", render: (r) => badge(r.status) },
+          { key: "status", label: "Status", render: strategyBadges },
           { key: "symbols", label: "Symbols", render: (r) => r.config.symbols.join(", ") },
           { key: "timeframe", label: "TF", render: (r) => r.config.timeframe },
           { key: "last_run_at", label: "Last run", render: (r) => ago(r.last_run_at) },

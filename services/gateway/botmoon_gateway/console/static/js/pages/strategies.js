@@ -1,6 +1,6 @@
 // Strategies: the list, start and stop, edit the configuration, and one strategy's recent signals.
 import { api, query } from "../api.js";
-import { ago, badge, field, formDialog, h, json, time } from "../dom.js";
+import { ago, badge, clear, field, formDialog, h, json, strategyBadges, time } from "../dom.js";
 import { attempt, notice } from "../notice.js";
 import { dataTable } from "../table.js";
 
@@ -13,11 +13,11 @@ export async function render(main, [id]) {
 
 async function renderList(main) {
   const status = h("select", { id: "st-status" }, h("option", { value: "" }, "Any status"),
-    ["running", "stale_data", "stopped", "error"].map((s) => h("option", { value: s }, s.replace("_", " "))));
+    ["running", "stopped", "error"].map((s) => h("option", { value: s }, s)));
   const table = dataTable({ caption: "Strategies", rows: [], sortable: true, empty: "No strategy yet: deploy code "
     + "that defines a strategy class (Code page).", rowAttrs: (r) => ({ dataset: { strategyId: r.id } }), columns: [
     { key: "name", label: "Name", render: (r) => h("a", { href: `#/strategies/${r.id}` }, r.name) },
-    { key: "status", label: "Status", render: (r) => [badge(r.status), r.enabled ? "" : [" ", badge("disabled")]] },
+    { key: "status", label: "Status", render: strategyBadges, value: (r) => `${r.status} ${r.state || ""}` },
     { key: "symbols", label: "Symbols", render: (r) => r.config.symbols.join(", ") || "—",
       value: (r) => r.config.symbols.join(",") },
     { key: "timeframe", label: "TF", render: (r) => r.config.timeframe, value: (r) => r.config.timeframe },
@@ -50,7 +50,7 @@ async function renderList(main) {
 }
 
 function actions(strategy, reload) {
-  const running = strategy.status === "running" || strategy.status === "stale_data";
+  const running = strategy.status === "running";
   const act = (label, action, cls) => h("button", { type: "button", class: `small ${cls || ""}`,
     dataset: { action: label.toLowerCase() }, "aria-label": `${label} ${strategy.name}`, onclick: async (event) => {
       event.target.disabled = true;
@@ -153,13 +153,16 @@ async function renderOne(main, id) {
       return;
     }
     const s = one.strategy;
-    box.replaceChildren(h("div", { class: "row spread" }, h("h1", {}, s.name, " ", badge(s.status)), actions(s, () => load())),
+    clear(box, h("div", { class: "row spread" }, h("h1", {}, s.name, " ", strategyBadges(s)),
+      actions(s, () => load())),
+      s.state_reason ? h("p", { class: "callout", id: "st-state-reason" }, h("strong", {}, `${s.state.replace("_", " ")}: `),
+        s.state_reason) : null,
       h("div", { class: "grid2" },
         h("div", { class: "panel" }, h("h2", {}, "Configuration"), h("dl", { class: "kv" },
           h("dt", {}, "Id"), h("dd", { class: "mono" }, s.id),
           h("dt", {}, "Class"), h("dd", {}, s.class_name),
           h("dt", {}, "Symbols"), h("dd", {}, s.config.symbols.join(", ") || "—"),
-          h("dt", {}, "Exchange · timeframe"), h("dd", {}, `${s.config.exchange} · ${s.config.timeframe}`),
+          h("dt", {}, "Exchange · timeframe"), h("dd", {}, `${s.config.exchange || "from the symbol"} · ${s.config.timeframe}`),
           h("dt", {}, "Interval"), h("dd", {}, `${s.config.interval_seconds} s`),
           h("dt", {}, "Webhook endpoints"), h("dd", {}, s.config.webhook_endpoint_ids.join(", ") || "none"),
           h("dt", {}, "Parameters"), h("dd", {}, h("code", {}, JSON.stringify(s.params))))),
@@ -170,6 +173,15 @@ async function renderOne(main, id) {
           h("dt", {}, "Last run"), h("dd", {}, time(s.last_run_at)),
           h("dt", {}, "Runner"), h("dd", {}, s.runner || "—")),
         s.last_error ? h("div", { class: "callout bad" }, h("strong", {}, "Last error: "), s.last_error) : null)),
+      (s.freshness || []).length ? [h("h2", {}, "Newest candles"), dataTable({ caption: "Newest candles per symbol",
+        rows: s.freshness, columns: [
+          { key: "symbol", label: "Symbol" }, { key: "timeframe", label: "TF" },
+          { key: "candle_time", label: "Candle", render: (r) => time(r.candle_time) },
+          { key: "age_seconds", label: "Age (s)", num: true, render: (r) => Math.round(r.age_seconds) },
+          { key: "max_age_seconds", label: "Limit (s)", num: true },
+          { key: "fresh", label: "Fresh", render: (r) => (r.fresh ? badge("yes", "good") : badge("stale", "warn")) },
+          { key: "checked_at", label: "Checked", render: (r) => ago(r.checked_at) },
+        ] })] : null,
       h("h2", {}, "Recent signals"),
       dataTable({ caption: "Recent signals", rows: signals ? signals.signals : [], pageSize: 20, sortable: true,
         empty: "No signal yet.", columns: [

@@ -28,7 +28,7 @@ export async function render(main) {
     if (!reply) return;
     endpoints.update(reply.endpoints);
     const keep = filterEndpoint.value;
-    filterEndpoint.replaceChildren(h("option", { value: "" }, "Any endpoint"), reply.endpoints.map((e) =>
+    clear(filterEndpoint, h("option", { value: "" }, "Any endpoint"), reply.endpoints.map((e) =>
       h("option", { value: e.id, selected: String(e.id) === keep }, `${e.id} · ${e.name || e.url}`)));
   }
   async function loadDeliveries() {
