@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from botmoon_testing.docker_state import remove_pool
-from botmoon_testing.live_market import STEP, SteppedClock, expected_signals, shift_to_now, stepped_market
+from botmoon_testing.live_market import OLD, STEP, SteppedClock, expected_signals, shift_to_now, stepped_market
 from botmoon_testing.processes import Gateway, Sandbox
 from botmoon_testing.receiver import Receiver
 
@@ -79,7 +79,7 @@ def runners(api: httpx.Client, ids: list[str]) -> dict[str, str | None]:
 def test_two_gateways_share_three_strategies_and_one_takes_over_when_the_other_dies(
         sandbox, postgres_server, tmp_path):
     shift = shift_to_now()
-    clock = SteppedClock(1_740_000_000_000 + shift + 1000)
+    clock = SteppedClock(OLD + shift + 1000)
     url = postgres_server.database("replicas")
     receivers = [Receiver().start(), Receiver().start()]
     with stepped_market(tmp_path, clock, shift) as market:
