@@ -75,12 +75,17 @@ async function endpointChoices(selected) {
   }));
 }
 
-function liveFields(strategy) {
+let timeframes = null;
+
+async function liveFields(strategy) {
   const c = strategy.config;
+  timeframes = timeframes || (await api("/api/backtest/symbols")).timeframes;
   const input = (name, value, attrs = {}) => h("input", { id: `cfg-${name}`, name, value, ...attrs });
+  const current = c.timeframe || "1h";
   return [
     field("Symbols (comma-separated)", input("symbols", c.symbols.join(", ") || DEFAULT_SYMBOLS, { required: true })),
-    field("Timeframe", input("timeframe", c.timeframe || "1h")),
+    field("Timeframe", h("select", { id: "cfg-timeframe", name: "timeframe" },
+      [...new Set([...timeframes, current])].map((tf) => h("option", { value: tf, selected: tf === current }, tf)))),
     field("Check for a new candle every (s)", input("interval_seconds", c.interval_seconds, { type: "number",
       min: 1, step: "any" })),
   ];
@@ -96,7 +101,7 @@ function liveBody(form) {
 }
 
 async function start(strategy) {
-  const form = await formDialog(`Start ${strategy.name}`, [...liveFields(strategy),
+  const form = await formDialog(`Start ${strategy.name}`, [...await liveFields(strategy),
     await endpointChoices(strategy.config.webhook_endpoint_ids)], { submit: "Start" });
   if (!form) return undefined;
   await api(`/api/strategies/${strategy.id}/start`, { method: "POST", body: liveBody(form) });
@@ -113,7 +118,7 @@ async function edit(strategy) {
   params.value = json(strategy.params);
   const form = await formDialog(`Edit ${strategy.name}`, [
     field("Name", h("input", { id: "cfg-name", name: "name", value: strategy.name, required: true, maxlength: 200 })),
-    ...liveFields(strategy),
+    ...await liveFields(strategy),
     await endpointChoices(strategy.config.webhook_endpoint_ids),
     field("Parameters (JSON, passed to the strategy's __init__)", params),
     h("label", { for: "cfg-enabled", class: "row" }, h("input", { type: "checkbox", id: "cfg-enabled", name: "enabled",
