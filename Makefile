@@ -63,11 +63,12 @@ images: venv ## build every image (skipped when nothing changed; Docker's cache 
 	@mkdir -p build && flock build/.images.lock $(MAKE) --no-print-directory build/images.stamp
 
 BACKTEST_REPLICAS ?= 1
+# BUILD=0: `make up` uses the images as they are (tests that built them first; IMAGE_TAG=… picks a tagged set).
 
 compose-env:
 	@$(PYTHON) scripts/compose-env.py $(BOTMOON_ENV_DIR) $(ENV_FILE)
 
-up: images compose-env ## start the stack on :37674 (HOST_PORT, PROJECT) and wait until healthy (BACKTEST_REPLICAS=N scales backtest; DB=postgres GATEWAY_REPLICAS=N)
+up: $(if $(filter 0,$(BUILD)),,images) compose-env ## start the stack on :37674 (HOST_PORT, PROJECT) and wait until healthy (BACKTEST_REPLICAS=N scales backtest; DB=postgres GATEWAY_REPLICAS=N)
 	$(if $(filter postgres,$(DB)),scripts/postgres-image.sh)
 	$(STACK) up -d --remove-orphans --scale backtest=$(BACKTEST_REPLICAS) $(REPLICA_SCALE)
 	scripts/wait-ready.sh http://$(READY_HOST):$(HOST_PORT)/ready 180 || { $(STACK) logs --tail 5 gateway; exit 1; }

@@ -3,15 +3,24 @@
 
 import pytest
 
-from botmoon_testing.compose import Stack
+from botmoon_testing.compose import Stack, build_images, freeze_images, unfreeze_images
 
 
 @pytest.fixture(scope="session")
-def stack():
+def images():
+    """The images `make up` would build, under a tag of this session's (see freeze_images)."""
+    build_images()
+    tag = freeze_images()
+    yield tag
+    unfreeze_images(tag)
+
+
+@pytest.fixture(scope="session")
+def stack(images):
     # Webhook targets on this host (test_compose_stack.py); offline (the bundled candles: results do not depend on
     # a network the test machine may not have); room for the scale test's bursts from one client; everything else
     # the stack's defaults.
-    stack = Stack(GATEWAY_WEBHOOK_ALLOW="host.docker.internal", MARKETDATA_EXCHANGE_ACCESS="false",
+    stack = Stack(image_tag=images, GATEWAY_WEBHOOK_ALLOW="host.docker.internal", MARKETDATA_EXCHANGE_ACCESS="false",
                   GATEWAY_FAIR_MAX_BACKTESTS="12")
     stack.up()
     try:

@@ -65,9 +65,9 @@ def test_webhook_test_reaches_a_receiver_on_this_host(client):
         receiver.stop()
 
 
-def test_make_down_leaves_nothing_and_no_other_stack_is_touched(stack):
+def test_make_down_leaves_nothing_and_no_other_stack_is_touched(stack, images):
     other_before = stack.started()
-    second = Stack()
+    second = Stack(image_tag=images)
     second.up()
     assert second.leftovers()["containers"]
     assert httpx.get(f"{second.base}/ready", timeout=10).json()["ready"] is True

@@ -14,6 +14,7 @@ import httpx
 from botmoon_testing.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
+IMAGES = ("sandbox-runner", "sandbox", "gateway", "marketdata", "backtest")
 SETTINGS_CLASSES = {"gateway": "botmoon_gateway.settings:GatewaySettings",
                     "sandbox": "botmoon_sandbox.settings:SandboxSettings",
                     "marketdata": "botmoon_marketdata.settings:MarketDataSettings",
@@ -27,8 +28,8 @@ class Stack:
     """One compose project: `up(**settings)` is `SETTING=value … make up` for it (over the stack's own
     `settings`), `down()` is `make down VOLUMES=1`."""
 
-    def __init__(self, prefix: str = "botmoon-e2e", **settings: str):
-        self.settings = settings
+    def __init__(self, prefix: str = "botmoon-e2e", image_tag: str = "latest", **settings: str):
+        self.settings = {"IMAGE_TAG": image_tag, **settings}
         self.project = f"{prefix}-{uuid.uuid4().hex[:6]}"
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -37,7 +38,7 @@ class Stack:
     def make(self, *args: str, timeout: float = 900, env_file: str = "", **env: str) -> None:
         base = {k: v for k, v in os.environ.items() if not _NOT_INHERITED.match(k)}
         run = subprocess.run(["make", *args, f"PROJECT={self.project}", f"HOST_PORT={self.port}",
-                              f"ENV_FILE={env_file}"],
+                              f"ENV_FILE={env_file}", "BUILD=0"],
                              cwd=ROOT, capture_output=True, text=True, timeout=timeout, env={**base, **env})
         assert run.returncode == 0, f"make {' '.join(args)}:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
 
@@ -79,3 +80,26 @@ class Stack:
             "networks": [n.name for n in client.networks.list(filters=label)],
             "volumes": [v.name for v in client.volumes.list(filters=label)],
         }
+
+
+def build_images() -> None:
+    """`make images`, as `make up` would before starting a stack."""
+    run = subprocess.run(["make", "images"], cwd=ROOT, capture_output=True, text=True, timeout=3600,
+                         env={k: v for k, v in os.environ.items() if not _NOT_INHERITED.match(k)})
+    assert run.returncode == 0, f"make images:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}"
+
+
+def freeze_images() -> str:
+    """Tags the current images under a tag of their own, so a stack started with it (IMAGE_TAG) keeps them
+    while `latest` is rebuilt: `make up` on a running stack then recreates nothing but what its settings change."""
+    tag = f"e2e-{uuid.uuid4().hex[:8]}"
+    client = docker.from_env()
+    for name in IMAGES:
+        client.images.get(f"botmoon/{name}:latest").tag(f"botmoon/{name}", tag)
+    return tag
+
+
+def unfreeze_images(tag: str) -> None:
+    client = docker.from_env()
+    for name in IMAGES:
+        client.images.remove(f"botmoon/{name}:{tag}", noprune=True)
