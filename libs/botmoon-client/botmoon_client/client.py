@@ -5,7 +5,7 @@
         result = bm.run_backtest(template.code, {"symbol": "BTC/USDT:USDT", "timeframe": "1h", "limit": 500})
 
 Error replies raise `botmoon_client.errors.APIStatusError` subclasses with the server's message and fields;
-429 and 503/504 replies and refused connections are retried (`max_retries`), waiting what `Retry-After` says.
+429 and 503 replies and refused connections are retried (`max_retries`), waiting what `Retry-After` says.
 """
 
 import asyncio
@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 DEFAULT_URL = "http://127.0.0.1:37674"
 DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-RETRY_STATUSES = frozenset({429, 503, 504})
+RETRY_STATUSES = frozenset({429, 503})  # not done, try later; a 504 may have done the work, so it is not retried
 MAX_RETRY_WAIT_S = 60.0
 
 

@@ -12,7 +12,7 @@
         ├── RequestTooLargeError    413
         ├── InvalidRequestError     422: .fields names each field and why
         ├── RateLimitError          429 (retried first, honouring Retry-After)
-        └── ServerError             5xx; 503 and 504 are retried first
+        └── ServerError             5xx; 503 is retried first
 """
 
 from typing import Any
