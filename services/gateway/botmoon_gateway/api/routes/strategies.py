@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from botmoon.common.v1 import candles_pb2
 from botmoon.marketdata.v1 import marketdata_pb2
 from botmoon_gateway.api.deps import BackendsDep, DbDep, LiveDep, SettingsDep
+from botmoon_gateway.api.no_data import no_data_is_404
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.db import Database, now
 from botmoon_gateway.errors import FieldError
@@ -158,13 +159,15 @@ async def _confirm_all(backends: Backends, symbols: list[str], timeframe: str, e
 
 
 async def _confirm(backends: Backends, symbol: str, timeframe: str, exchange: str, index: int):
-    """Market data's answer for the newest closed candle: the series it resolved and that candle, if any."""
+    """Market data's answer for the newest closed candle: the series it resolved and that candle, if any.
+    No candles at all is a 404 saying which (as on every endpoint); a bad symbol or timeframe a 422."""
     try:
-        return await backends.marketdata.GetCandles(
-            marketdata_pb2.GetCandlesRequest(symbol=symbol, timeframe=timeframe, exchange=exchange, limit=1),
-            **backends.call_options())
+        with no_data_is_404():
+            return await backends.marketdata.GetCandles(
+                marketdata_pb2.GetCandlesRequest(symbol=symbol, timeframe=timeframe, exchange=exchange, limit=1),
+                **backends.call_options())
     except grpc.aio.AioRpcError as exc:
-        if exc.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.OUT_OF_RANGE):
+        if exc.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.OUT_OF_RANGE):
             details = exc.details() or "invalid"
             field = "timeframe" if "timeframe" in details.lower() else f"symbols.{index}"
             raise FieldError(field, details) from None
