@@ -74,7 +74,7 @@ async def example(backends: BackendsDep,
     reply = await backends.backtest.Example(backtest_pb2.ExampleRequest(name=name), **backends.call_options())
     return ExampleResponse(success=True, name=reply.name, description=reply.description, examples=list(reply.names),
                            code=reply.code, strategy_params=json.loads(reply.params_json),
-                           backtest_config=BacktestConfig().model_dump(mode="json"))
+                           backtest_config=BacktestConfig().model_dump(mode="json", exclude_none=True))
 
 
 @router.get("/{backtest_id}")
