@@ -11,9 +11,11 @@ Error replies raise `botmoon_client.errors.APIStatusError` subclasses with the s
 import asyncio
 import email.utils
 import functools
+import inspect
 import os
 import random
 import time
+import typing
 from collections.abc import Callable, Coroutine
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -102,17 +104,28 @@ class _Core:
         return APIConnectionError(f"cannot reach Botmoon at {self.base_url}: {exc or type(exc).__name__}", url)
 
 
+def _as_method(method, build) -> None:
+    """The builder's name, docs and parameters on the method, with self first and the reply model as its return."""
+    functools.update_wrapper(method, build)
+    del method.__wrapped__
+    reply = typing.get_args(typing.get_type_hints(build).get("return"))
+    signature = inspect.signature(build)
+    method.__signature__ = signature.replace(
+        parameters=[inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD), *signature.parameters.values()],
+        return_annotation=reply[0] if reply else Any)
+
+
 def _sync(build: Callable[P, Call[T]]) -> Callable[Concatenate["Botmoon", P], T]:
-    @functools.wraps(build)
     def method(self: "Botmoon", *args: P.args, **kwargs: P.kwargs) -> T:
         return self.send(build(*args, **kwargs))
+    _as_method(method, build)
     return method
 
 
 def _async(build: Callable[P, Call[T]]) -> Callable[Concatenate["AsyncBotmoon", P], Coroutine[Any, Any, T]]:
-    @functools.wraps(build)
     async def method(self: "AsyncBotmoon", *args: P.args, **kwargs: P.kwargs) -> T:
         return await self.send(build(*args, **kwargs))
+    _as_method(method, build)
     return method
 
 

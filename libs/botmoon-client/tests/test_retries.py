@@ -72,3 +72,15 @@ def test_async_client_unreachable():
                 await client.get_health()
             assert "127.0.0.1:9" in str(caught.value)
     asyncio.run(main())
+
+
+def test_methods_show_the_builders_parameters_and_the_reply_model():
+    import inspect
+
+    from botmoon_client import models
+
+    with Botmoon("http://botmoon.test") as client:
+        signature = inspect.signature(client.validate_strategy)
+        assert list(signature.parameters) == ["code"] and signature.return_annotation is models.ValidateResponse
+    assert list(inspect.signature(AsyncBotmoon.run_backtest).parameters) == ["self", "code", "config", "params"]
+    assert Botmoon.run_backtest.__doc__.startswith("Backtest strategy code")
