@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.stack]
 
 KEYS = ("fair-key-one", "fair-key-two")
 KEEP = 3
-MAX_AGE_S = 12.0
+MAX_AGE_S = 30.0
 STORED_BYTES = 1024
 SLOW = "import time\ntime.sleep(2.5)\nresult = 'slow'"
 STRATEGY = '''
@@ -127,6 +127,7 @@ def test_what_is_stored_of_an_execution_is_capped(fair_gateway):
 def test_stored_executions_are_pruned_by_count_and_age(fair_gateway):
     with api(fair_gateway, KEYS[1]) as two:
         made = [two.post("/api/ai/execute", json={"code": f"result = {i}"}).json()["execution_id"] for i in range(5)]
+        last_made = time.monotonic()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             kept = [e["execution_id"] for e in two.get("/api/ai/executions").json()["executions"]]
@@ -135,5 +136,23 @@ def test_stored_executions_are_pruned_by_count_and_age(fair_gateway):
             time.sleep(0.2)
         assert kept == made[::-1][:KEEP]
         assert two.get(f"/api/ai/executions/{made[0]}").status_code == 404
-        time.sleep(MAX_AGE_S + 1)
+        time.sleep(max(0.0, last_made + MAX_AGE_S + 1.5 - time.monotonic()))
         assert two.get("/api/ai/executions").json()["executions"] == []
+
+
+def test_without_keys_a_client_is_its_address_and_a_made_up_key_changes_nothing(sandbox, tmp_path):
+    gateway = Gateway(sandbox.address, f"sqlite:///{tmp_path / 'open.db'}", GATEWAY_FAIR_MAX_EXECUTIONS="1").start()
+    other_address = httpx.HTTPTransport(local_address="127.0.0.2")
+    try:
+        with httpx.Client(base_url=gateway.url, timeout=120) as here, \
+                httpx.Client(base_url=gateway.url, timeout=120, transport=other_address) as there:
+            thread, out = in_background(lambda: here.post("/api/ai/execute", json={"code": SLOW}))
+            time.sleep(1.0)
+            busy = here.post("/api/ai/execute", json={"code": "result = 1"}, headers={"X-API-Key": "made-up"})
+            assert busy.status_code == 429 and "GATEWAY_FAIR_MAX_EXECUTIONS" in busy.json()["error"]
+            elsewhere = there.post("/api/ai/execute", json={"code": "result = 2"})
+            assert elsewhere.status_code == 200 and elsewhere.json()["result"] == 2
+            thread.join(30)
+            assert out[0].status_code == 200
+    finally:
+        gateway.stop()
