@@ -1,5 +1,7 @@
 """The web console in a real headless Chromium against a real gateway on the real services."""
 
+import csv
+import io
 import json
 import time
 
@@ -86,7 +88,7 @@ def test_every_page_loads_with_no_console_error_and_no_failed_request(seeded, si
         driver.quit()
 
 
-def test_the_example_backtest_draws_a_marker_per_trade_and_compares_two(console_gw, api, chrome):
+def test_the_example_backtest_draws_a_marker_per_trade_and_compares_two(console_gw, api, chrome, tmp_path):
     watch = browser.Watch(chrome)
     open_page(chrome, console_gw.url, "backtest", PAGES["backtest"])
     css(chrome, "#bt-example").click()
@@ -107,6 +109,17 @@ def test_the_example_backtest_draws_a_marker_per_trade_and_compares_two(console_
     rows = chrome.find_elements(By.CSS_SELECTOR, "#bt-result tr.trade")
     assert len(rows) == min(20, len(trades))
     screenshot(chrome, "backtest-result")
+
+    # The downloads: the whole result as JSON, the trades as CSV.
+    chrome.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    css(chrome, "#bt-json").click()
+    css(chrome, "#bt-csv").click()
+    saved_json, saved_csv = tmp_path / f"{backtest_id}.json", tmp_path / f"{backtest_id}-trades.csv"
+    browser.wait(chrome, lambda _: saved_json.exists() and saved_csv.exists(), 20)
+    assert json.loads(saved_json.read_text()) == result
+    rows = list(csv.DictReader(io.StringIO(saved_csv.read_text())))
+    assert [(r["side"], r["entry_time"], float(r["net_pnl"])) for r in rows] == \
+        [(t["side"], t["entry_time"], t["net_pnl"]) for t in trades]
 
     # Sorting by net P&L puts the worst trade first, then the best.
     sort = css(chrome, '#bt-result th button[data-key="net_pnl"]')
