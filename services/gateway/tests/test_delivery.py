@@ -100,3 +100,27 @@ def test_a_delivery_held_by_another_replica_is_left_to_it(db):
             await one.close()
             await two.close()
     asyncio.run(main())
+
+
+def test_a_payload_with_a_lone_surrogate_is_sent_as_json_escapes(db):
+    seen = []
+
+    async def main():
+        transport = httpx.MockTransport(lambda r: seen.append(r.content) or httpx.Response(200))
+        deliverer = Deliverer(db, UrlGuard(), FAST, transport=transport)
+        row = WebhookDelivery(id=new_id("dlv"), url="https://8.8.8.8/hook", event="test",
+                              payload={"note": "caf\u00e9 \ud800"})
+        db.add(row)
+        try:
+            return await deliverer.deliver(row.id)
+        finally:
+            await deliverer.close()
+    delivery = asyncio.run(main())
+    assert delivery.status == "delivered"
+    assert seen == [b'{"note":"caf\\u00e9 \\ud800"}']
+
+
+def test_a_stored_secret_that_cannot_sign_is_refused_not_retried(db):
+    delivery, seen = run(db, [200], secret="whsec_not base64!")
+    assert (delivery.status, delivery.attempts) == ("failed", 1) and seen == []
+    assert "signing secret" in delivery.error

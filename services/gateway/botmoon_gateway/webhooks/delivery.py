@@ -49,7 +49,11 @@ class DeliveryPolicy:
 
 
 def body_bytes(payload: dict) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """The JSON body as UTF-8; text that is no valid Unicode (lone surrogates) is sent as JSON escapes."""
+    try:
+        return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(payload, separators=(",", ":")).encode("ascii")
 
 
 class Deliverer:
