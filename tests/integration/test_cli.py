@@ -137,6 +137,10 @@ def test_markets_and_webhooks(gateway):
     assert done.returncode == 0 and as_json(done)["success"] is True
     done = botmoon(gateway.url, "webhooks", "deliveries", "--json")
     assert done.returncode == 0 and "deliveries" in as_json(done)
+    done = botmoon(gateway.url, "webhooks", "send", "--url", "http://127.0.0.1:9/hook", "--price", "50000")
+    assert done.returncode == 1 and "webhook_url" in done.stderr  # loopback is refused by the SSRF guard
+    done = botmoon(gateway.url, "webhooks", "send", "--url", "https://example.com/hook")
+    assert done.returncode == 1 and "price" in done.stderr
 
 
 def test_candles_import_and_list(tmp_path):

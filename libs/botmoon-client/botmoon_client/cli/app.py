@@ -369,6 +369,28 @@ def webhooks_test(as_json: Json = False, url: Annotated[str | None, typer.Option
     finish(Exit.OK if r.success else Exit.FAILED_RUN)
 
 
+@webhooks_app.command("send")
+def webhooks_send(
+    as_json: Json = False, url: Annotated[str | None, typer.Option(help="the receiver")] = None,
+    endpoint: Annotated[int | None, typer.Option(help="a stored endpoint id")] = None,
+    symbol: Annotated[str, typer.Option()] = "BTCUSDT",
+    side: Annotated[str, typer.Option(help="e.g. BUY_MARKET, SELL_MARKET")] = "BUY_MARKET",
+    price: Annotated[float, typer.Option()] = 0.0,
+    signal_type: Annotated[str, typer.Option()] = "MANUAL",
+    timeframe: Annotated[str, typer.Option()] = "15",
+    tp: Annotated[float | None, typer.Option("--tp", help="take-profit %")] = None,
+    sl: Annotated[float | None, typer.Option("--sl", help="stop-loss %")] = None,
+) -> None:
+    """Send one signal (the contract's payload) to a URL or a stored endpoint. Exit 4 when it was not delivered."""
+    body = {k: v for k, v in {"webhook_url": url, "endpoint_id": endpoint, "symbol": symbol, "side": side,
+                              "price": price, "signal_type": signal_type, "timeframe": timeframe, "tp_pct": tp,
+                              "sl_pct": sl}.items() if v is not None}
+    r = call(lambda c: c.send_webhook(body))
+    o.emit_json(r) if as_json else o.out.print(f"{r.delivery.delivery_id}  {r.delivery.status}  "
+                                               f"{r.delivery.attempts} attempt(s)  {r.delivery.error or ''}")
+    finish(Exit.OK if r.success else Exit.FAILED_RUN)
+
+
 @webhooks_app.command("deliveries")
 def webhooks_deliveries(as_json: Json = False, limit: Annotated[int, typer.Option()] = 20) -> None:
     """The delivery log, newest first."""
