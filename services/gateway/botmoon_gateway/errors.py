@@ -156,12 +156,14 @@ def _input_fault(request: Request, exc: BaseException) -> list[dict] | None:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        # Only the two ways a value from outside fails to be stored or sent; any other overflow is our bug (500).
         if isinstance(current, OverflowError):
             named = [{"field": name, "reason": "is out of range: integers must fit in 64 bits"}
                      for name, value in (*request.path_params.items(), *request.query_params.items())
                      if _beyond_int64(value)]
-            return named or [{"field": "body", "reason": "a number is out of range: integers must fit in 64 bits"}]
-        if isinstance(current, UnicodeError):
+            if named or "too large to convert" in str(current):
+                return named or [{"field": "body", "reason": "a number is out of range: integers must fit in 64 bits"}]
+        if isinstance(current, UnicodeEncodeError) and "surrogates not allowed" in str(current):
             named = [{"field": name, "reason": LONE_SURROGATE}
                      for name, value in (*request.path_params.items(), *request.query_params.items())
                      if lone_surrogate(value)]
