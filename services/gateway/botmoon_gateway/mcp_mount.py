@@ -6,6 +6,7 @@ against DNS rebinding: a browser Origin is admitted when it is local, the gatewa
 GATEWAY_MCP_ALLOWED_ORIGINS; any other is a 403. Requests without Origin (chat servers, CLIs) pass.
 """
 
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 import httpx
@@ -71,8 +72,23 @@ def _caller(ctx) -> str | None:
     return client.host if client else None
 
 
-def install(app: FastAPI, allowed_origins: list[str], api_keys: list[str]):
-    """Adds the /mcp route; returns the session manager, which the app's lifespan must run."""
+class Sessions:
+    """What the app's lifespan runs: the SDK's session manager, and the tools' client closed at the end."""
+
+    def __init__(self, manager, client: AsyncBotmoon):
+        self._manager, self._client = manager, client
+
+    @asynccontextmanager
+    async def run(self):
+        try:
+            async with self._manager.run():
+                yield
+        finally:
+            await self._client.close()
+
+
+def install(app: FastAPI, allowed_origins: list[str], api_keys: list[str]) -> Sessions:
+    """Adds the /mcp route; returns its sessions, which the app's lifespan must run."""
     inner = AsyncBotmoon("http://localhost", api_keys[0] if api_keys else None, max_retries=0,
                          timeout=httpx.Timeout(None), transport=httpx.ASGITransport(app=AsCaller(app)))
 
@@ -91,4 +107,4 @@ def install(app: FastAPI, allowed_origins: list[str], api_keys: list[str]):
         transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False))
     endpoint = next(r.endpoint for r in mcp_app.routes if isinstance(r, Route) and r.path == PATH)
     app.router.routes.append(Route(PATH, endpoint=OriginCheck(endpoint, allowed_origins), include_in_schema=False))
-    return server.session_manager
+    return Sessions(server.session_manager, inner)
