@@ -261,7 +261,7 @@ function resultView(result, candles) {
         h("span", {}, "▼ short entry"), h("span", {}, "● exit"), h("span", {}, "times in UTC")),
       candles ? candleBox : h("p", { class: "muted" }, "The candles are not available for the chart.")),
     h("div", { class: "panel" }, h("h3", {}, "Equity and drawdown"), equityBox),
-    h("section", { class: "panel", "aria-labelledby": "bt-trades-title" },
+    h("section", { class: "panel", id: "bt-trades", "aria-labelledby": "bt-trades-title" },
       h("h3", { id: "bt-trades-title" }, `Trades (${result.trades.length})`), tradesTable(result.trades))];
   // Charts size themselves from their boxes, so they are drawn once the view is in the document.
   const draw = () => {
