@@ -14,6 +14,9 @@ from pathlib import Path
 
 PREFIXES = {"gateway": "GATEWAY_", "sandbox": "SANDBOX_", "marketdata": "MARKETDATA_", "backtest": "BACKTEST_"}
 NAME = re.compile(r"^(?:GATEWAY|SANDBOX|MARKETDATA|BACKTEST)_[A-Z0-9_]+$")
+# Variables of the Makefile and the compose files, not of a service: in a service's env file they would change its
+# configuration (`make up BACKTEST_REPLICAS=3` would recreate the running replica) or hand it a secret it never reads.
+STACK_ONLY = {"BACKTEST_REPLICAS", "GATEWAY_REPLICAS", "GATEWAY_POSTGRES_PASSWORD"}
 PLAIN = re.compile(r"^[A-Za-z0-9_./:,@+=*\[\]-]*$")
 DEFAULTS = Path(__file__).resolve().parent.parent / "deploy" / "compose" / "defaults.env"
 
@@ -58,7 +61,8 @@ def main(out: str, env_file: str = "") -> None:
     directory = Path(out)
     directory.mkdir(parents=True, exist_ok=True)
     for service, prefix in PREFIXES.items():
-        write(directory / f"{service}.env", {k: v for k, v in merged.items() if k.startswith(prefix)})
+        write(directory / f"{service}.env",
+              {k: v for k, v in merged.items() if k.startswith(prefix) and k not in STACK_ONLY})
     write(directory / "compose.env", merged)
 
 

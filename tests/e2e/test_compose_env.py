@@ -14,6 +14,7 @@ from botmoon_testing.compose import ROOT
 
 SCRIPT = ROOT / "scripts" / "compose-env.py"
 SERVICES = {"GATEWAY_": "gateway", "SANDBOX_": "sandbox", "MARKETDATA_": "marketdata", "BACKTEST_": "backtest"}
+STACK_ONLY = {"BACKTEST_REPLICAS", "GATEWAY_REPLICAS", "GATEWAY_POSTGRES_PASSWORD"}  # the stack's, not a service's
 
 
 def compose_command() -> list[str]:
@@ -46,6 +47,8 @@ def test_every_setting_of_env_example_reaches_its_service_only(tmp_path):
     assert run_script(tmp_path, ROOT / ".env.example").returncode == 0
     files = {service: read(tmp_path / f"{service}.env") for service in SERVICES.values()}
     for key, value in settings.items():
+        if key in STACK_ONLY:
+            continue
         prefix = next(p for p in SERVICES if key.startswith(p))
         assert files[SERVICES[prefix]].get(key, "").strip("'") == value, key
         assert all(key not in f for s, f in files.items() if s != SERVICES[prefix]), key
@@ -63,6 +66,12 @@ def test_the_environment_wins_over_the_file_and_the_file_over_the_compose_defaul
     assert read(tmp_path / "out" / "marketdata.env") == {"MARKETDATA_EXCHANGE_ACCESS": "false"}
     assert run_script(tmp_path / "none").returncode == 0
     assert read(tmp_path / "none" / "marketdata.env") == {"MARKETDATA_EXCHANGE_ACCESS": "true"}
+
+
+def test_the_makefiles_own_variables_stay_out_of_the_services(tmp_path):
+    assert run_script(tmp_path, BACKTEST_REPLICAS="3", GATEWAY_REPLICAS="2", BACKTEST_MAX_LEVERAGE="5").returncode == 0
+    assert read(tmp_path / "backtest.env") == {"BACKTEST_MAX_LEVERAGE": "5"}
+    assert "GATEWAY_REPLICAS" not in read(tmp_path / "gateway.env")
 
 
 def test_a_value_compose_would_rewrite_is_refused_with_its_name(tmp_path):
