@@ -2,10 +2,14 @@
 open. Each call hands the worker a fresh pipe for its reply; the runner reads that pipe to its end and
 watches the worker itself, so what it reports rests on what it saw, not on what the worker says."""
 
+import array
+import contextlib
+import fcntl
 import gc
 import os
 import select
 import socket
+import termios
 import time
 from dataclasses import dataclass
 
@@ -13,7 +17,8 @@ from botmoon_runner import isolation, protocol
 from botmoon_runner.protocol import FrameAssembler, ProtocolError
 
 CALL_MARK = b"C"  # the byte that carries a call's reply pipe (SCM_RIGHTS)
-POLL_MS = 50  # how often a quiet call looks at the pids limit
+POLL_MS = 20  # how often a quiet call looks at the pids limit and at a reply filling the pipe
+PIPE_BYTES = 1 << 20  # a reply up to this size is read in one go, after the worker closed the pipe
 CHUNK = 1 << 20
 BROKEN_EXIT = 70  # the worker could not send its reply
 
@@ -70,6 +75,8 @@ class Worker:
         seen = Observation()
         hits_before = isolation.pids_limit_hits()
         read_end, write_end = os.pipe()
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         try:
             try:
                 socket.send_fds(self._sock, [CALL_MARK], [write_end])
@@ -92,15 +99,23 @@ class Worker:
         return seen
 
     def _watch(self, read_end: int, frame: FrameAssembler, seen: Observation, hits_before: int | None) -> None:
+        """Sleeps until the pipe's hang-up (the usual reply fits its buffer: one wake-up, after the worker
+        closed it), the worker's end, or a quiet interval; then looks at the pids limit and, if the reply
+        is filling the pipe, reads it as it comes."""
         poller = select.poll()
-        poller.register(read_end, select.POLLIN)
+        poller.register(read_end, 0)  # POLLHUP and POLLERR only: a write alone does not wake the runner
         poller.register(self._pidfd, select.POLLIN)
-        reply_open = True
+        reply_open, streaming = True, False
         while True:
             events = poller.poll(POLL_MS)
-            if not events and _more_hits(hits_before):
-                seen.pids_hit = True
-                return
+            if not events:
+                if _more_hits(hits_before):
+                    seen.pids_hit = True
+                    return
+                if not streaming and _pending(read_end):
+                    streaming = True
+                    poller.modify(read_end, select.POLLIN)
+                continue
             worker_ended = False
             for fd, _ in events:
                 if fd == self._pidfd:
@@ -147,6 +162,12 @@ class Worker:
     def close(self) -> None:
         self._sock.close()
         os.close(self._pidfd)
+
+
+def _pending(fd: int) -> int:
+    count = array.array("i", [0])
+    fcntl.ioctl(fd, termios.FIONREAD, count)
+    return count[0]
 
 
 def _more_hits(before: int | None) -> bool:

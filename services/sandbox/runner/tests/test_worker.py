@@ -193,3 +193,15 @@ def test_shape_check_needs_ok_on_a_completed_strategy_call():
     with pytest.raises(protocol.ProtocolError, match="ok"):
         shapes.check_head({"status": "completed"}, "session", 100)
     assert shapes.check_head({"status": "completed", "ok": False}, "session", 100)
+
+
+def test_a_value_larger_than_the_pipe_is_streamed_whole(session):
+    code = STRATEGY.replace('return {"calls": self.calls}', 'return list(range(600_000))')
+    limits = {"max_output": MAX_OUTPUT, "max_value": 8 << 20}
+    session.call({"op": "load", "code": code, "params": {}, **limits}, b"", 1 << 20, 8 << 20)
+    session.call({"op": "candles", "rows": 3, **limits}, candles(3), 1 << 20, 8 << 20)
+    seen = session.call({"op": "signals", **limits}, b"", 1 << 20, 8 << 20)
+    head, value = judge(seen, "session", MAX_OUTPUT)
+    assert (head["status"], head["ok"]) == ("completed", True)
+    assert len(value) > 2 << 20
+    assert json.loads(value) == list(range(600_000))
