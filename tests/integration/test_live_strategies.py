@@ -6,37 +6,24 @@ reach into the present: the gateway judges freshness by its own wall clock. The 
 bundled candles at their own, old times: asked for the newest candles at an old clock time, it answers with
 those, which no live strategy may act on."""
 
-import asyncio
 import datetime as dt
 import json
 import time
 
-import grpc
 import httpx
 import pytest
 
-from botmoon.marketdata.v1 import marketdata_pb2 as pb
-from botmoon.marketdata.v1 import marketdata_pb2_grpc
-from botmoon.sandbox.v1 import sandbox_pb2_grpc
-from botmoon_backtest.domain.model import SIDE_NAMES, Candles
-from botmoon_backtest.domain.signals import normalize_signals
-from botmoon_common.strategy_session import StrategySession
 from botmoon_common.timefmt import iso
 from botmoon_gateway.webhooks import verify
-from botmoon_marketdata.adapters import bundled
-from botmoon_marketdata.domain.candles import Candles as SeriesCandles
-from botmoon_marketdata.server import build
-from botmoon_marketdata.settings import MarketDataSettings
-from botmoon_marketdata.testing import FakeExchange, ServerThread
+from botmoon_testing import live_market
+from botmoon_testing.live_market import OLD, STEP, SteppedClock, shift_to_now, stepped_market
 from botmoon_testing.processes import Gateway
 from botmoon_testing.receiver import Receiver
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack]
 
-STEP = 300_000  # 5m
-OLD = 1_740_000_000_000  # a 5m boundary inside the bundled candles
 # The exchange double's candles are the bundled ones this much later: START (OLD moved) is an hour ago.
-SHIFT = (time.time_ns() // 1_000_000 - 3_600_000 - OLD) // STEP * STEP
+SHIFT = shift_to_now()
 START = OLD + SHIFT
 MAX_CANDLE_AGE = 48  # timeframes: 4 hours of 5m candles, so the moved candles stay fresh while the tests run
 NOWHERE = "127.0.0.1:9"
@@ -77,22 +64,6 @@ class Broken:
 '''
 
 
-class SteppedClock:
-    """Market data's clock: time moves only when the test says so."""
-
-    def __init__(self, now_ms: int):
-        self.now = now_ms
-
-    def now_ms(self) -> int:
-        return self.now
-
-    def newest_closed(self) -> int:
-        return self.now // STEP * STEP - STEP
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(min(seconds, 0.05))
-
-
 @pytest.fixture(scope="module")
 def clock():
     return SteppedClock(START + 1000)
@@ -100,21 +71,8 @@ def clock():
 
 @pytest.fixture(scope="module")
 def market(tmp_path_factory, clock):
-    fake = FakeExchange.from_bundled(bases=("BTC", "ETH"), tfs=("5m",))
-    fake.series = {key: SeriesCandles(c.open_time_ms + SHIFT, c.open, c.high, c.low, c.close, c.volume)
-                   for key, c in fake.series.items()}
-    fake.start()
-    cfg = MarketDataSettings(store_path=str(tmp_path_factory.mktemp("md") / "store.sqlite"), binance_url=fake.url,
-                             okx_url=fake.url, retry_attempts=2, retry_base_delay_s=0.01, retry_max_delay_s=0.02)
-
-    async def make():
-        service = build(cfg, clock=clock)
-        bundled.load(service.store, [b for b in bundled.bundled_files() if b.instrument.base in ("BTC", "ETH")
-                                     and b.timeframe == "5m"])
-        return service
-    with ServerThread(make) as server:
+    with stepped_market(tmp_path_factory.mktemp("md"), clock, SHIFT) as server:
         yield server
-    fake.stop()
 
 
 @pytest.fixture(scope="module")
@@ -177,28 +135,7 @@ def evaluated(api: httpx.Client, strategy_id: str, candle_ms: int) -> bool:
 def expected_signals(sandbox_address: str, market_address: str, first_ms: int, last_ms: int,
                      symbols: list[str] = SYMBOLS) -> set:
     """What the backtest's signal rules make of the strategy on the same candles, on the bars first..last."""
-    async def run():
-        out = set()
-        async with grpc.aio.insecure_channel(market_address) as md, grpc.aio.insecure_channel(sandbox_address) as sb:
-            session = StrategySession(sandbox_pb2_grpc.SandboxServiceStub(sb), 60)
-            try:
-                await session.load(STRATEGY, {})
-                for symbol in symbols:
-                    reply = await marketdata_pb2_grpc.MarketDataServiceStub(md).GetCandles(pb.GetCandlesRequest(
-                        symbol=symbol, timeframe="5m", start_ms=first_ms - 60 * STEP, end_ms=last_ms + STEP))
-                    c = reply.candles
-                    candles = Candles.from_arrays(c.open_time_ms, c.open, c.high, c.low, c.close)
-                    await session.send_candles(list(c.open_time_ms), [list(c.open), list(c.high), list(c.low),
-                                                                      list(c.close), list(c.volume)])
-                    signals = normalize_signals(await session.signals(), candles).signals
-                    base = reply.symbol.split(":")[0].replace("/", "")
-                    for index, side, price in zip(signals.index, signals.side, signals.price, strict=True):
-                        if first_ms <= candles.time[index] <= last_ms:
-                            out.add((base, int(candles.time[index]), SIDE_NAMES[int(side)], float(price)))
-            finally:
-                await session.close()
-        return out
-    return asyncio.run(run())
+    return live_market.expected_signals(STRATEGY, sandbox_address, market_address, first_ms, last_ms, symbols)
 
 
 def test_strategy_management_api(gateway_proc):

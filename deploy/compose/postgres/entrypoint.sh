@@ -10,5 +10,5 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   printf 'host all all 0.0.0.0/0 scram-sha-256\nhost all all ::/0 scram-sha-256\n' >> "$PGDATA/pg_hba.conf"
   echo "CREATE DATABASE botmoon" | postgres --single -D "$PGDATA" postgres >/dev/null
 fi
-exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/var/run/postgresql \
+exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/tmp \
   -c max_connections="${POSTGRES_MAX_CONNECTIONS:-100}"

@@ -277,8 +277,15 @@ class LiveRunner:
             return found
         finally:
             await session.close()
+            self._touch_feeds(strategy.id)  # a round in the sandbox can outlast the feeds' activity window
         await asyncio.to_thread(self._note_success, strategy.id)
         return found
+
+    def _touch_feeds(self, strategy_id: str) -> None:
+        moment = time.monotonic()
+        for (owner, _), feed in self.feeds.items():
+            if owner == strategy_id:
+                feed.updated = moment
 
     def _code(self, algorithm_id: str) -> str:
         return self.db.get(Algorithm, algorithm_id).code
