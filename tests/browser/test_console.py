@@ -9,6 +9,7 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select
 
 from botmoon_testing import browser
 
@@ -251,3 +252,24 @@ def test_with_keys_on_the_page_asks_for_a_key_and_keeps_it_for_the_session(keyed
     browser.wait(chrome, shown("#wh-deliveries > *"))
     time.sleep(0.3)
     assert not chrome.find_elements(By.CSS_SELECTOR, "#key-dialog[open]")
+
+
+def test_at_phone_width_a_result_shows_trades_as_cards_sorted_from_a_menu(console_gw, api, phone):
+    code = api.get("/api/backtest/example").json()["code"]
+    result = api.post("/api/backtest/run", json={"code": code, "backtest_config": {"limit": 300}}).json()
+    trades = result["trades"]
+    assert trades
+    watch = browser.Watch(phone)
+    open_page(phone, console_gw.url, f"backtest/{result['backtest_id']}", '#bt-result[data-state="drawn"]')
+    assert int(css(phone, "#bt-candles").get_attribute("data-entry-markers")) == len(trades)
+    header = css(phone, "#bt-trades thead")
+    assert header.size["height"] <= 1  # the header row is hidden; each row is a card of labelled values
+    sort = css(phone, "#bt-trades .sort-bar select")
+    phone.execute_script("arguments[0].scrollIntoView()", sort)
+    Select(sort).select_by_visible_text("Net P&L ↑")
+    first = browser.wait(phone, shown("#bt-trades tr.trade"))
+    net = [cell for cell in first.find_elements(By.TAG_NAME, "td") if cell.get_attribute("data-label") == "Net P&L"]
+    assert float(net[0].text.replace("Net P&L", "").strip().replace(",", "")) == \
+        pytest.approx(min(t["net_pnl"] for t in trades), abs=0.01)
+    screenshot(phone, "backtest-result-phone")
+    assert watch.problems() == []

@@ -1,5 +1,5 @@
 // A table with optional sorting (buttons in the headers, aria-sort) and paging.
-import { h } from "./dom.js";
+import { h, uid } from "./dom.js";
 
 /**
  * columns: [{ key, label, num, render(row), value(row), sortable }]; rows: objects.
@@ -60,10 +60,27 @@ export function dataTable({ columns, rows, caption, pageSize = 0, empty = "Nothi
         h("button", { type: "button", class: "small", disabled: page >= pages - 1, onclick: () => { page += 1; draw(); } },
           "Next"))
       : null;
-    wrap.replaceChildren(table, pager || "");
+    wrap.replaceChildren(sortable ? sortBar() : "", table, pager || "");
     if (focusKey) {
       table.querySelector(`th button.sort[data-key="${focusKey}"]`)?.focus();
     }
+  }
+
+  // Phones show rows as cards without the header row: the sort order is chosen here instead.
+  const sortId = uid("sort");
+  function sortBar() {
+    const choices = columns.filter((c) => c.sortable !== false).flatMap((c) => [
+      h("option", { value: `${c.key}:asc`, selected: sortKey === c.key && ascending }, `${c.label} ↑`),
+      h("option", { value: `${c.key}:desc`, selected: sortKey === c.key && !ascending }, `${c.label} ↓`)]);
+    const select = h("select", { id: sortId, onchange: () => {
+      const [key, order] = select.value.split(":");
+      sortKey = key || null;
+      ascending = order !== "desc";
+      page = 0;
+      draw();
+      wrap.querySelector(`#${sortId}`)?.focus();
+    } }, h("option", { value: "" }, "as listed"), choices);
+    return h("div", { class: "sort-bar" }, h("label", { for: sortId }, "Sort by"), select);
   }
 
   wrap.update = (next) => {
