@@ -197,6 +197,23 @@ def test_send_test_from_the_page_adds_a_delivery(console_gw, api, chrome, receiv
     delivery.find_element(By.TAG_NAME, "summary").click()
     assert "200" in delivery.text
     screenshot(chrome, "webhooks-delivery")
+
+    # Edit its name (the secret is kept), then delete it; its delivery stays in the log.
+    css(chrome, f'tr[data-endpoint-id="{endpoint_id}"] button[data-action="edit"]').click()
+    dialog = browser.wait(chrome, shown("dialog[open]"))
+    name = dialog.find_element(By.ID, "edit-name")
+    name.clear()
+    name.send_keys("desk two")
+    dialog.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    browser.wait(chrome, lambda _: api.get(f"/api/webhooks/endpoints/{endpoint_id}").json()["endpoint"]["name"]
+                 == "desk two", 10)
+    assert api.get(f"/api/webhooks/endpoints/{endpoint_id}").json()["endpoint"]["has_secret"] is True
+    browser.wait(chrome, shown(f'tr[data-endpoint-id="{endpoint_id}"] button[data-action="delete"]')).click()
+    browser.wait(chrome, shown("dialog[open]")).find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    browser.wait(chrome, lambda d: not d.find_elements(By.CSS_SELECTOR, f'tr[data-endpoint-id="{endpoint_id}"]'), 10)
+    assert api.get(f"/api/webhooks/endpoints/{endpoint_id}").status_code == 404
+    assert api.get("/api/webhooks/deliveries").json()["deliveries"][0]["delivery_id"] == \
+        after["deliveries"][0]["delivery_id"]
     assert watch.problems() == []
 
 
