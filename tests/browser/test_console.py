@@ -172,6 +172,19 @@ def test_starting_a_strategy_from_the_page_runs_it_and_stopping_removes_it(conso
     browser.wait(chrome, shown('main button[data-action="start"]'), 30)
     running = api.get("/api/console/running").json()
     assert strategy_id not in [s["id"] for s in running["strategies"]]
+
+    # Its configuration edited from the page.
+    css(chrome, 'main button[data-action="edit"]').click()
+    dialog = browser.wait(chrome, shown("dialog[open]"))
+    params = dialog.find_element(By.ID, "cfg-params")
+    chrome.execute_script("arguments[0].value = arguments[1]", params, '{"tp_pct": 3.5, "sl_pct": 1.5}')
+    interval = dialog.find_element(By.ID, "cfg-interval_seconds")
+    interval.clear()
+    interval.send_keys("30")
+    dialog.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    browser.wait(chrome, lambda _: api.get(f"/api/strategies/{strategy_id}").json()["strategy"]["params"]
+                 == {"tp_pct": 3.5, "sl_pct": 1.5}, 15)
+    assert api.get(f"/api/strategies/{strategy_id}").json()["strategy"]["config"]["interval_seconds"] == 30
     assert watch.problems() == []
 
 
