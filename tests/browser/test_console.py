@@ -303,3 +303,17 @@ def test_at_phone_width_a_result_shows_trades_as_cards_sorted_from_a_menu(consol
         pytest.approx(min(t["net_pnl"] for t in trades), abs=0.01)
     screenshot(phone, "backtest-result-phone")
     assert watch.problems() == []
+
+
+def test_the_overview_refreshes_by_itself(console_gw, api, chrome):
+    watch = browser.Watch(chrome)
+    open_page(chrome, console_gw.url, "overview", "#summary")
+    executions = api.get("/api/console/summary").json()["summary"]["ai_executions_count"]
+
+    def card(driver) -> str:
+        return next(c.text for c in driver.find_elements(By.CSS_SELECTOR, "#summary .card") if "EXECUTIONS" in c.text)
+    assert card(chrome).endswith(str(executions))
+    api.post("/api/ai/execute", json={"code": "result = 1", "name": "WhileWatching"}).raise_for_status()
+    browser.wait(chrome, lambda d: card(d).endswith(str(executions + 1)), 15)
+    browser.wait(chrome, lambda d: "WhileWatching" in d.find_element(By.ID, "main").text, 15)
+    assert watch.problems() == []
