@@ -65,8 +65,9 @@ def test_a_key_runs_one_execution_at_a_time_and_another_key_is_not_held_up(fair_
         thread, out = in_background(lambda: one.post("/api/ai/execute", json={"code": SLOW}))
         time.sleep(1.0)  # the slow one is running
         assert_over_limit(one.post("/api/ai/execute", json={"code": "result = 1"}), "GATEWAY_FAIR_MAX_EXECUTIONS")
-        assert_over_limit(one.post("/api/ai/deploy", json={"code": "result = 1", "auto_run": True}),
+        assert_over_limit(one.post("/api/ai/deploy", json={"code": STRATEGY, "name": "Refused", "auto_run": True}),
                           "GATEWAY_FAIR_MAX_EXECUTIONS")
+        assert "Refused" not in [s["name"] for s in one.get("/api/strategies").json()["strategies"]]
         other = two.post("/api/ai/execute", json={"code": "result = 2"})
         assert other.status_code == 200 and other.json()["result"] == 2
         thread.join(30)

@@ -34,6 +34,11 @@ class ClientLimits:
         finally:
             _current.reset(token)
 
+    def refuse_if_full(self, kind: str, client: str) -> None:
+        limit, running = self.limits[kind], self.in_flight[(kind, client)]
+        if running >= limit.most:
+            raise LimitReached(limit, f"this client already has {running} {limit.name} running", self.retry_after_s)
+
     def _client(self, scope) -> str:
         if self.by_key and (key := _presented_key(scope)):
             return "key:" + hashlib.sha256(key).hexdigest()[:16]
@@ -41,6 +46,14 @@ class ClientLimits:
 
 
 _current: contextvars.ContextVar[tuple[ClientLimits, str] | None] = contextvars.ContextVar("fair_use", default=None)
+
+
+def check_free(kind: str) -> None:
+    """Raises LimitReached now if the current client has no `kind` slot free (before work that would be left
+    half done by a later refusal, e.g. a deploy that stores the algorithm and then runs it)."""
+    current = _current.get()
+    if current is not None:
+        current[0].refuse_if_full(kind, current[1])
 
 
 @asynccontextmanager
@@ -52,11 +65,8 @@ async def hold(kind: str):
         yield
         return
     limits, client = current
-    limit = limits.limits[kind]
+    limits.refuse_if_full(kind, client)
     slot = (kind, client)
-    if limits.in_flight[slot] >= limit.most:
-        raise LimitReached(limit, f"this client already has {limits.in_flight[slot]} {limit.name} running",
-                           limits.retry_after_s)
     limits.in_flight[slot] += 1
     try:
         yield

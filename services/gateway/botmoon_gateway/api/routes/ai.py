@@ -5,6 +5,7 @@ import asyncio
 from fastapi import APIRouter, HTTPException, Query
 
 from botmoon.sandbox.v1 import sandbox_pb2
+from botmoon_gateway import fair_use
 from botmoon_gateway.api.deps import BackendsDep, DbDep, SettingsDep, check_code_size
 from botmoon_gateway.db import Algorithm, Execution, code_hash, new_id
 from botmoon_gateway.errors import FieldError
@@ -48,6 +49,8 @@ async def deploy(body: DeployBody, settings: SettingsDep, db: DbDep, backends: B
     A class with `generate_signals(self, data)` becomes a stopped strategy, named in `strategy` (or
     `strategy_reason` says why none); code with several such classes needs `strategy_class`."""
     check_code_size(body.code, settings)
+    if body.auto_run:
+        fair_use.check_free("executions")  # a 429 leaves nothing stored
     reply = await backends.sandbox.Validate(sandbox_pb2.ValidateRequest(code=body.code), **backends.call_options())
     validation = validation_out(reply)
     digest = code_hash(body.code)
