@@ -151,7 +151,7 @@ def test_service_environment_not_visible(sandbox_stub):
     assert not any(key.startswith(("SANDBOX_", "DOCKER", "GATEWAY_")) for key in found)
     assert set(found) <= {"PATH", "HOME", "HOSTNAME", "LANG", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE",
                           "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                          "VECLIB_MAXIMUM_THREADS"}
+                          "VECLIB_MAXIMUM_THREADS", "BOTMOON_MAX_OUTPUT", "BOTMOON_MAX_VALUE"}
 
 
 def test_memory_bomb_is_killed_and_service_stays_healthy(sandbox_stub):

@@ -88,6 +88,19 @@ result = found
     assert len(found["own_fds"]) <= 6, found
 
 
+def test_the_api_reports_the_forged_run_as_failed_without_the_forged_result(gateway):
+    """The issue's reproduction, end to end: POST /api/ai/execute with valid code that forges, then raises."""
+    import httpx
+
+    reply = httpx.post(f"{gateway.url}/api/ai/execute", timeout=60,
+                       json={"code": FORGE + "raise ValueError('the real outcome')", "name": "Forger"})
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert (body["success"], body["status"], body["result"]) == (False, "failed", None), body
+    assert "forged" not in body["output"]
+    assert body["error"]["type"] == "SandboxProtocolError"
+
+
 def test_after_an_attack_the_next_execution_is_fine(sandbox_stub):
     execute(sandbox_stub, FORGE + "raise ValueError('x')")
     reply = execute(sandbox_stub, "print('Hello from AI!')\nresult = 42")
@@ -165,7 +178,6 @@ def test_a_backtest_or_live_run_sees_the_forgery_as_a_strategy_failure(sandbox):
 
 HOSTILE_RUNNER = r'''
 """A runner gone bad: honest (the real runner) unless the code asks for a hostile reply."""
-import io
 import json
 import os
 import sys
@@ -196,23 +208,6 @@ def flood(out, n):
     time.sleep(60)
 
 
-class Replay(io.RawIOBase):
-    def __init__(self, first, rest):
-        self.first, self.rest = first, rest
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        if self.first:
-            n = min(len(buffer), len(self.first))
-            buffer[:n], self.first = self.first[:n], self.first[n:]
-            return n
-        data = self.rest.read1(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
 sys.stderr.buffer.write(b"botmoon-runner-ready\n")
 sys.stderr.flush()
 header = exactly(4)
@@ -229,8 +224,12 @@ elif "HOSTILE:VALUE" in code:
     head = json.dumps({"status": "completed", "ok": True, "_binary": SIXTY_MIB}).encode()
     out.write(len(head).to_bytes(4, "big") + head)
     flood(out, SIXTY_MIB)
-else:
-    sys.stdin = io.TextIOWrapper(io.BufferedReader(Replay(header + body + binary, stdin)))
+else:  # the real runner, its worker reading the request this script already read (an exec: stdin ends there)
+    replay, writer = os.pipe()
+    os.write(writer, header + body + binary)
+    os.close(writer)
+    os.dup2(replay, 0)
+    os.close(replay)
     from botmoon_runner.__main__ import main
     main()
 '''

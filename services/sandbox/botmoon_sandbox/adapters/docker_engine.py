@@ -104,7 +104,9 @@ class DockerEngine:
             stdin_open=True,  # with detach unset, docker-py also sets StdinOnce: EOF when we detach
             tty=False,
             user=s.user,
-            environment={**THREAD_ENV, "HOME": SCRATCH, "PYTHONDONTWRITEBYTECODE": "1"},
+            environment={**THREAD_ENV, "HOME": SCRATCH, "PYTHONDONTWRITEBYTECODE": "1",
+                         protocol.MAX_OUTPUT_ENV: str(s.max_output_bytes),
+                         protocol.MAX_VALUE_ENV: str(s.max_session_reply_bytes)},
             hostname="sandbox",
             working_dir=SCRATCH,
             network_disabled=True,

@@ -1,5 +1,6 @@
-"""Entry point of a sandbox container: warm up, fork the worker, say ready, then answer framed requests on
-stdin. User code runs only in the worker; the reply channel to the service stays in this process."""
+"""Entry point of a sandbox container: warm up, fork the worker, say ready, then report each of the worker's
+replies. User code runs only in the worker, which reads the requests on stdin itself; the reply channel to
+the service stays in this process."""
 
 import os
 import sys
@@ -18,27 +19,28 @@ def main() -> None:
     import pandas  # noqa: F401
 
     worker = Worker()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # stdin is the worker's now
+    os.close(devnull)
     sys.stderr.buffer.write(protocol.READY_LINE)
     sys.stderr.flush()
+    max_output = int(os.environ.get(protocol.MAX_OUTPUT_ENV, 1 << 20))
+    max_value = int(os.environ.get(protocol.MAX_VALUE_ENV, 64 << 20))
     try:
-        serve(sys.stdin.buffer, replies, worker)
+        code = serve(replies, worker, max_output, max_value)
     except WorkerKilled as killed:
-        os._exit(killed.exit_code)
+        code = killed.exit_code
+    os._exit(code)
 
 
-def serve(requests, replies, worker: Worker) -> None:
-    """Relays each request to the worker and reports what came of it, until stdin ends."""
+def serve(replies, worker: Worker, max_output: int, max_value: int) -> int:
+    """Reports each reply of the worker; the exit code to end with once the worker ended without a word (its
+    requests ended, or its code exited: the service reads that from the container's end)."""
     while True:
-        request = protocol.read(requests)
-        if request is None:
-            return
-        payload = request.pop(protocol.PAYLOAD_KEY, b"")
-        request.pop(protocol.BINARY_KEY, None)
-        kind = "exec" if request.get("op") == "exec" else "session"
-        max_output = int(request.get("max_output", 1 << 20))
-        max_value = max_output if kind == "exec" else int(request.get("max_value", 1 << 20))
-        seen = worker.call(request, payload, max_head=8 * protocol.head_limit(max_output), max_binary=max_value)
-        head, value = judge(seen, kind, max_output)
+        seen = worker.next_reply(8 * protocol.head_limit(max_output), max(max_output, max_value))
+        if not seen.received and seen.exit_code is not None and not seen.pids_hit:
+            return seen.exit_code
+        head, value = judge(seen, max_output)
         replies.write(protocol.encode(head, value))
 
 

@@ -20,12 +20,9 @@ def guard_runner() -> None:
 
 
 def enter_worker(keep: int) -> None:
-    """In the freshly forked worker: nothing of the runner's left open but `keep` and stdout/stderr
-    (which the runner pointed at the container's stderr), stdin empty, the usual SIGINT, and first in
-    line for the kernel's OOM killer."""
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
+    """In the freshly forked worker: nothing of the runner's left open but `keep`, stdin (the requests) and
+    stdout/stderr (which the runner pointed at the container's stderr), the usual SIGINT, and first in line
+    for the kernel's OOM killer."""
     limit = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     limit = 4096 if limit == resource.RLIM_INFINITY else limit
     os.closerange(3, keep)

@@ -11,6 +11,10 @@ READY_LINE = b"botmoon-runner-ready\n"
 BINARY_KEY = "_binary"
 PAYLOAD_KEY = "_payload"
 
+# The service's limits, given to each container in its environment: the runner bounds replies by them.
+MAX_OUTPUT_ENV = "BOTMOON_MAX_OUTPUT"
+MAX_VALUE_ENV = "BOTMOON_MAX_VALUE"
+
 
 class ProtocolError(ValueError):
     """A frame broke the protocol: a part over its limit, a head that is not a JSON object, a frame too many."""

@@ -20,8 +20,9 @@ class WorkerKilled(Exception):
         self.exit_code = 128 + signal
 
 
-def judge(seen: Observation, kind: str, max_output: int) -> tuple[dict, bytes]:
-    """The head and value to send the service for one call of `kind` ("exec" or "session")."""
+def judge(seen: Observation, max_output: int) -> tuple[dict, bytes]:
+    """The head and value to send the service for one call (an exec, or a strategy call if the reply has
+    `ok`: the service, which knows which it asked, refuses the wrong one)."""
     if seen.pids_hit:
         return {"status": "killed", "kill": "pids"}, b""
     if seen.signal is not None:
@@ -32,15 +33,12 @@ def judge(seen: Observation, kind: str, max_output: int) -> tuple[dict, bytes]:
         return _failed("SandboxExit", _no_reply(seen)), b""
     if seen.exit_code not in (None, 0):
         return _failed("SandboxExit", _ended(seen.exit_code, "after its reply")), b""
+    kind = "session" if "ok" in seen.head else "exec"
     try:
         head = shapes.check_head(seen.head, kind, shapes.text_limit(max_output), statuses=("completed", "failed"))
     except ProtocolError as exc:
         return _failed("SandboxProtocolError", f"the reply broke the protocol: {exc}"), b""
-    keep = ("status", *TEXTS, "truncated", "error") + (("ok",) if kind == "session" else ())
-    reply = {key: head[key] for key in keep if key in head}
-    if kind == "exec":
-        reply["execution_time_ms"] = round(seen.elapsed_s * 1000, 3)
-    return fit(reply, head_limit(max_output)), seen.binary
+    return fit(dict(head), head_limit(max_output)), seen.binary
 
 
 def fit(head: dict, limit: int) -> dict:

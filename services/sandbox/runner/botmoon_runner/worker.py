@@ -1,6 +1,7 @@
 """The worker: a forked process that runs the user code, where the runner's channel to the service is not
-open. Each call hands the worker a fresh pipe for its reply; the runner reads that pipe to its end and
-watches the worker itself, so what it reports rests on what it saw, not on what the worker says."""
+open. It reads the requests from stdin itself (no relay on the way in); for each it writes its reply to a
+fresh pipe the runner handed it beforehand. The runner reads that pipe to its end and watches the worker,
+so what it reports rests on what it saw, not on what the worker says."""
 
 import array
 import contextlib
@@ -10,13 +11,12 @@ import os
 import select
 import socket
 import termios
-import time
 from dataclasses import dataclass
 
 from botmoon_runner import isolation, protocol
 from botmoon_runner.protocol import FrameAssembler, ProtocolError
 
-CALL_MARK = b"C"  # the byte that carries a call's reply pipe (SCM_RIGHTS)
+CALL_MARK = b"C"  # the byte that carries the next reply's pipe (SCM_RIGHTS)
 POLL_MS = 20  # how often a quiet call looks at the pids limit and at a reply filling the pipe
 PIPE_BYTES = 1 << 20  # a reply up to this size is read in one go, after the worker closed the pipe
 CHUNK = 1 << 20
@@ -33,7 +33,6 @@ class Observation:
     exit_status: int | None = None  # os.waitpid status, once the worker ended
     pids_hit: bool = False
     received: int = 0  # bytes the worker wrote on the reply pipe
-    elapsed_s: float = 0.0
 
     @property
     def signal(self) -> int | None:
@@ -49,53 +48,63 @@ class Observation:
 
 
 class Worker:
-    """Forked at once (so a warm container has its worker ready); `call` sends it one request."""
+    """Forked at once (so a warm container has its worker ready), with the pipe for its first reply."""
 
-    def __init__(self):
+    def __init__(self, requests: int = 0):
+        """`requests`: the descriptor the worker reads requests from (stdin, the container's)."""
         ours, theirs = socket.socketpair()
         gc.freeze()  # what exists now is shared with the worker; its collector then leaves those pages alone
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child's coverage is not collected
             ours.close()
+            if requests != 0:
+                os.dup2(requests, 0)
             _serve(theirs)
         theirs.close()
         self.pid = pid
         self._sock = ours
         self._pidfd = os.pidfd_open(pid)
         self.exit_status: int | None = None
+        self._pipe: int | None = None
+        self._hits_before: int | None = None
+        self._hand_pipe()
 
     @property
     def alive(self) -> bool:
         return self.exit_status is None
 
-    def call(self, request: dict, binary: bytes, max_head: int, max_binary: int) -> Observation:
-        """Sends one request and waits for its reply pipe to end (every holder closed it) or the worker to end.
-        A pipe that ended without a whole frame also waits for the worker's exit, to say how it ended."""
-        started = time.perf_counter()
-        seen = Observation()
-        hits_before = isolation.pids_limit_hits()
+    def _hand_pipe(self) -> None:
+        """The pipe for the worker's next reply, queued on its socket before the request it answers arrives."""
         read_end, write_end = os.pipe()
         with contextlib.suppress(OSError):
             fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         try:
-            try:
-                socket.send_fds(self._sock, [CALL_MARK], [write_end])
-            finally:
-                os.close(write_end)
-            self._sock.sendall(protocol.encode(request, binary))
-            frame = FrameAssembler(max_head, max_binary)
-            self._watch(read_end, frame, seen, hits_before)
+            socket.send_fds(self._sock, [CALL_MARK], [write_end])
+        except OSError:
+            pass  # the worker is gone; watching the pipe says so
+        finally:
+            os.close(write_end)
+        self._pipe = read_end
+        self._hits_before = isolation.pids_limit_hits()
+
+    def next_reply(self, max_head: int, max_binary: int) -> Observation:
+        """Waits for the worker's reply pipe to end (every holder closed it) or the worker to end. A pipe that
+        ended without a whole frame also waits for the worker's exit, to say how it ended. Then hands the
+        worker the pipe for its next reply."""
+        seen = Observation()
+        frame = FrameAssembler(max_head, max_binary)
+        try:
+            self._watch(self._pipe, frame, seen, self._hits_before)
             seen.received = frame.received
             if not frame.done and seen.violation is None and not seen.pids_hit:
                 self._wait_exit(seen)
             if frame.done and seen.violation is None:
                 seen.head, seen.binary = frame.head, frame.binary
-        except OSError:
-            self._wait_exit(seen)  # the worker is gone: a closed socket
         finally:
-            os.close(read_end)
-        seen.pids_hit = seen.pids_hit or _more_hits(hits_before)
-        seen.elapsed_s = time.perf_counter() - started
+            os.close(self._pipe)
+        seen.pids_hit = seen.pids_hit or _more_hits(self._hits_before)
+        if self.alive:
+            self._hand_pipe()
         return seen
 
     def _watch(self, read_end: int, frame: FrameAssembler, seen: Observation, hits_before: int | None) -> None:
@@ -176,8 +185,8 @@ def _more_hits(before: int | None) -> bool:
 
 
 def _serve(control: socket.socket) -> None:  # pragma: no cover - runs in the forked worker
-    """The worker's loop: one call at a time, each reply written to the pipe that came with the call.
-    An exec is the worker's only call; a strategy session keeps its strategy here between calls."""
+    """The worker's loop: one request at a time from stdin, each reply written to the pipe handed for it.
+    An exec is the worker's only request; a strategy session keeps its strategy here between calls."""
     code = 0
     try:
         isolation.enter_worker(keep=control.fileno())
@@ -185,15 +194,14 @@ def _serve(control: socket.socket) -> None:  # pragma: no cover - runs in the fo
         from botmoon_runner.strategy import Session
 
         run_code("result = {'warm': [1.5, None]}", 1024)  # the pages a run touches, copied before the request
-        requests = control.makefile("rb", buffering=0)
+        requests = os.fdopen(0, "rb", buffering=0)
         session = None
         while True:
-            _, fds, _, _ = socket.recv_fds(control, 1, 1)
-            if not fds:
-                break
-            reply_fd = fds[0]
             request = protocol.read(requests)
             if request is None:
+                break
+            _, fds, _, _ = socket.recv_fds(control, 1, 1)
+            if not fds:
                 break
             max_output = int(request.get("max_output", 1 << 20))
             if request.get("op") == "exec":
@@ -203,7 +211,7 @@ def _serve(control: socket.socket) -> None:  # pragma: no cover - runs in the fo
                 session = session or Session(max_output, int(request.get("max_value", 1 << 20)))
                 reply = session.handle(request)
                 value = reply.pop("value_json", None)
-            _send(reply_fd, protocol.encode(reply, value.encode("utf-8") if value is not None else b""))
+            _send(fds[0], protocol.encode(reply, value.encode("utf-8") if value is not None else b""))
             if request.get("op") == "exec":
                 break
     except BaseException:  # noqa: BLE001 - whatever broke, the runner sees a worker that ended without a reply
