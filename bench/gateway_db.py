@@ -91,7 +91,7 @@ def run(quick: bool = False) -> None:
     body = f"""
 The gateway on SQLite and on PostgreSQL (a local PostgreSQL 15 cluster, psycopg 3, pooled connections), in
 one run with the same sandbox, market data and backtest processes; requests alternate between the two,
-n={rounds} each. Then {BURST} concurrent `GET /api/ai/executions?limit=50` (after {2 * rounds} executions were
+n={rounds} each. Then {BURST} concurrent `GET /api/ai/executions?limit=50` (after {rounds} executions were
 stored), spread round robin over two gateway processes sharing the PostgreSQL database, against one.
 
 | request | SQLite p50 / p99 | PostgreSQL p50 / p99 | PostgreSQL p50 ÷ SQLite p50 |
