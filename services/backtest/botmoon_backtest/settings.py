@@ -11,7 +11,7 @@ class BacktestSettings(ServiceSettings):
 
     port: int = 50053
     metrics_port: int = Field(9103, ge=0, le=65535, description="Prometheus /metrics; 0 disables")
-    max_connection_age_s: float = Field(10.0, ge=0, description="clients reconnect (and re-resolve DNS, finding new "
+    max_connection_age_s: float = Field(5.0, ge=0, description="clients reconnect (and re-resolve DNS, finding new "
                                         "replicas) after this long, +-10%; 0 = never (gRFC A9)")
     max_connection_age_grace_s: float = Field(900.0, ge=0, description="time calls in flight get to finish then")
     sandbox_addr: str = Field("127.0.0.1:50051", validation_alias=AliasChoices("SANDBOX_ADDR", "BACKTEST_SANDBOX_ADDR"))

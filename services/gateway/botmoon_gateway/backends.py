@@ -53,7 +53,7 @@ class Backends:
     """One channel per service (round robin over every address a name resolves to), and its stub."""
 
     def __init__(self, addresses: dict[str, str], timeout_s: float, health_timeout_s: float,
-                 dns_min_interval_s: float = 5.0):
+                 dns_min_interval_s: float = 2.0):
         self.timeout_s = timeout_s
         self.health_timeout_s = health_timeout_s
         self._channels = {name: grpc.aio.insecure_channel(address, options=channel_options(name, dns_min_interval_s))

@@ -21,7 +21,7 @@ class GatewaySettings(ServiceSettings):
                                                "IP addresses; '*.example.com' a domain's names, '*' any")
     mcp_allowed_origins: str = Field("", description="comma-separated browser origins admitted at /mcp besides local "
                                                      "ones and the gateway's own, e.g. https://claude.ai; '*' any")
-    dns_min_interval_s: float = Field(5.0, ge=0, description="least time between two DNS resolutions of a backend's "
+    dns_min_interval_s: float = Field(2.0, ge=0, description="least time between two DNS resolutions of a backend's "
                                                              "name (dns:/// addresses: how soon replicas are found)")
     database_url: str = Field("sqlite:///./botmoon.db", description="SQLite (one host) or PostgreSQL "
                               "(postgresql://user:password@host/db: gateway replicas share it)")
