@@ -2,8 +2,10 @@
 schemas (kubernetes-validate ships them), offline; then the rules the manifests promise are checked on what
 renders. tests/k8s/ runs the pods (test_pods_as_kubelet.py) and the policy linter (test_policy_lint.py)."""
 
+import base64
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import kubernetes_validate
 import pytest
@@ -32,6 +34,11 @@ def overlay(request) -> tuple[str, list[dict]]:
 
 def by_kind(docs: list[dict], kind: str) -> dict[str, dict]:
     return {d["metadata"]["name"]: d for d in docs if d["kind"] == kind}
+
+
+def workloads(docs: list[dict]) -> dict[str, dict]:
+    """Every object that makes pods: the Deployments and (dev's PostgreSQL) the StatefulSets."""
+    return {**by_kind(docs, "Deployment"), **by_kind(docs, "StatefulSet")}
 
 
 def pod_containers(deployment: dict) -> list[dict]:
@@ -79,7 +86,10 @@ def test_a_deployment_and_service_per_service(rendered):
     target, docs = rendered
     deployments, services = by_kind(docs, "Deployment"), by_kind(docs, "Service")
     assert sorted(deployments) == sorted(SERVICES), target
-    assert sorted(services) == ["backtest-headless", "gateway", "marketdata", "sandbox"]
+    postgres = ["postgres"] if target == "overlays/dev" else []  # dev runs its own; production's is managed
+    assert sorted(by_kind(docs, "StatefulSet")) == postgres, target
+    assert sorted(services) == sorted(["backtest-headless", "gateway", "marketdata", "sandbox", *postgres])
+    deployments = workloads(docs)
     for svc in services.values():
         selector = svc["spec"]["selector"]
         matches = [d for d in deployments.values() if d["metadata"].get("namespace") == svc["metadata"].get("namespace")
@@ -92,9 +102,10 @@ def test_a_deployment_and_service_per_service(rendered):
 
 def test_images_never_float_and_production_pins_digests(overlay):
     target, docs = overlay
-    images = [c["image"] for d in by_kind(docs, "Deployment").values() for c in pod_containers(d)]
+    images = [c["image"] for d in workloads(docs).values() for c in pod_containers(d)]
+    postgres = {"postgres"} if target == "overlays/dev" else set()
     assert {re.sub(r"[:@].*", "", i.rsplit("/", 1)[-1]) for i in images} == {
-        "gateway", "marketdata", "backtest", "sandbox", "sandbox-engine"}
+        "gateway", "marketdata", "backtest", "sandbox", "sandbox-engine", *postgres}
     for image in images:
         assert not image.endswith(":latest") and (":" in image.rsplit("/", 1)[-1] or "@" in image), image
         if target == "overlays/production":
@@ -118,7 +129,7 @@ def test_probes_grpc_on_grpc_services_http_on_the_gateway(rendered):
 
 def test_no_pod_gets_service_links(rendered):
     _, docs = rendered
-    for name, dep in by_kind(docs, "Deployment").items():
+    for name, dep in workloads(docs).items():
         assert dep["spec"]["template"]["spec"]["enableServiceLinks"] is False, name
 
 
@@ -153,7 +164,7 @@ def test_privilege_only_where_the_namespace_admits_it_and_restricted_everywhere_
     enforce = {n: d["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
                for n, d in by_kind(docs, "Namespace").items()}
     assert sorted(enforce.values()) == ["privileged", "restricted"]
-    for name, dep in by_kind(docs, "Deployment").items():
+    for name, dep in workloads(docs).items():
         namespace = dep["metadata"]["namespace"]
         pod = dep["spec"]["template"]["spec"]
         assert pod["automountServiceAccountToken"] is False
@@ -250,7 +261,7 @@ def test_shutdown_grace_fits_inside_the_termination_grace(rendered):
 
 
 def test_the_autoscaler_owns_the_count_and_scales_down_one_pod_a_minute(rendered):
-    _, docs = rendered
+    target, docs = rendered
     deployments = by_kind(docs, "Deployment")
     targets = hpa_targets(docs)
     assert sorted(targets) == ["backtest", "sandbox"]
@@ -259,9 +270,64 @@ def test_the_autoscaler_owns_the_count_and_scales_down_one_pod_a_minute(rendered
         assert 1 <= hpa["spec"]["minReplicas"] < hpa["spec"]["maxReplicas"]
         down = hpa["spec"]["behavior"]["scaleDown"]
         assert down["policies"] == [{"type": "Pods", "value": 1, "periodSeconds": 60}] and down["selectPolicy"] == "Min"
-    for name in set(deployments) - set(targets):  # single writers of a ReadWriteOnce volume
+    budgets = by_kind(docs, "PodDisruptionBudget")
+    for name in set(deployments) - set(targets):
         spec = deployments[name]["spec"]
-        assert spec["replicas"] == 1 and spec["strategy"]["type"] == "Recreate"
+        if writes_a_volume(deployments[name]):  # a single writer of a ReadWriteOnce volume (SQLite)
+            assert spec["replicas"] == 1 and spec["strategy"]["type"] == "Recreate", name
+        else:  # gateways sharing PostgreSQL: replaced one at a time, one always left by a drain
+            assert name == "gateway"
+            assert spec["replicas"] >= 2 and spec["strategy"]["type"] == "RollingUpdate"
+            assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+            assert 1 <= budgets[name]["spec"]["minAvailable"] < spec["replicas"]
+    # Market data keeps its candle store on a volume; base keeps the gateway's SQLite; the overlays replicate it.
+    assert writes_a_volume(deployments["marketdata"])
+    assert writes_a_volume(deployments["gateway"]) == (target == "base")
+
+
+def writes_a_volume(deployment: dict) -> bool:
+    return any("persistentVolumeClaim" in v for v in deployment["spec"]["template"]["spec"].get("volumes", []))
+
+
+def database_url(target: str, docs: list[dict]) -> str:
+    """GATEWAY_DATABASE_URL as the gateway pods get it: dev's generated Secret, production's out-of-band one."""
+    if target == "overlays/production":
+        lines = (K8S / target / "secrets.env.example").read_text().splitlines()
+        return next(line.split("=", 1)[1] for line in lines if line.startswith("GATEWAY_DATABASE_URL="))
+    gateway = by_kind(docs, "Deployment")["gateway"]["spec"]["template"]["spec"]["containers"][0]
+    name = next(s["secretRef"]["name"] for s in gateway["envFrom"] if "secretRef" in s)
+    return base64.b64decode(by_kind(docs, "Secret")[name]["data"]["GATEWAY_DATABASE_URL"]).decode()
+
+
+def test_the_gateways_share_postgresql(overlay):
+    target, docs = overlay
+    gateway = by_kind(docs, "Deployment")["gateway"]
+    pod = gateway["spec"]["template"]["spec"]
+    assert gateway["spec"]["replicas"] >= 2
+    assert "gateway-data" not in by_kind(docs, "PersistentVolumeClaim")
+    assert not any(m["mountPath"] == "/data" for m in pod["containers"][0]["volumeMounts"])
+    assert {c["topologyKey"] for c in pod["topologySpreadConstraints"]} == {"kubernetes.io/hostname"}
+    url = urlsplit(database_url(target, docs))
+    assert url.scheme == "postgresql" and url.port == 5432 and url.path == "/botmoon", url
+    egress = [rule for p in by_kind(docs, "NetworkPolicy").values()
+              if p["spec"]["podSelector"].get("matchLabels") == {"app": "gateway"}
+              for rule in p["spec"].get("egress", [])]
+    assert any({"protocol": "TCP", "port": 5432} in rule["ports"] for rule in egress)
+    if target == "overlays/dev":  # the URL names the StatefulSet's Service, in the gateways' namespace
+        postgres = by_kind(docs, "StatefulSet")["postgres"]
+        assert url.hostname == postgres["spec"]["serviceName"] == "postgres"
+        assert postgres["metadata"]["namespace"] == gateway["metadata"]["namespace"]
+        service = by_kind(docs, "Service")["postgres"]
+        assert service["spec"]["selector"].items() <= postgres["spec"]["template"]["metadata"]["labels"].items()
+        assert by_kind(docs, "PodDisruptionBudget")["postgres"]["spec"]["selector"]["matchLabels"] == {
+            "app": "postgres"}
+        ingress = by_kind(docs, "NetworkPolicy")["postgres"]["spec"]["ingress"]
+        assert ingress == [{"from": [{"podSelector": {"matchLabels": {"app": "gateway"}}}],
+                            "ports": [{"protocol": "TCP", "port": 5432}]}]
+        container = postgres["spec"]["template"]["spec"]["containers"][0]
+        password = next(s["secretRef"]["name"] for s in container["envFrom"] if "secretRef" in s)
+        assert base64.b64decode(by_kind(docs, "Secret")[password]["data"]["POSTGRES_PASSWORD"]).decode() == \
+            url.password
 
 
 def test_every_scaled_grpc_service_is_headless_round_robin_with_a_connection_age(rendered):
@@ -280,7 +346,7 @@ def test_every_scaled_grpc_service_is_headless_round_robin_with_a_connection_age
 def test_budgets_and_spread(rendered):
     _, docs = rendered
     budgets = by_kind(docs, "PodDisruptionBudget")
-    for name, dep in by_kind(docs, "Deployment").items():
+    for name, dep in workloads(docs).items():
         assert budgets[name]["spec"]["selector"]["matchLabels"] == {"app": name}
         assert budgets[name]["metadata"].get("namespace") == dep["metadata"].get("namespace")
     for name in hpa_targets(docs):
@@ -321,7 +387,7 @@ def test_configuration_and_secrets_resolve(overlay):
     target, docs = overlay
     names = {(d["kind"], d["metadata"].get("namespace"), d["metadata"]["name"]) for d in docs}
     secrets = {n for kind, _, n in names if kind == "Secret"}
-    for dep in by_kind(docs, "Deployment").values():
+    for dep in workloads(docs).values():
         namespace = dep["metadata"]["namespace"]
         for c in pod_containers(dep):
             for source in c.get("envFrom", []):
