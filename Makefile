@@ -52,13 +52,14 @@ DOCKERFILES := $(shell find services -name Dockerfile)
 build/wheels/.stamp: $(SOURCES) scripts/wheels.sh | venv
 	scripts/wheels.sh && touch $@
 
-build/images.stamp: build/wheels/.stamp $(DOCKERFILES) scripts/images.sh $(wildcard deploy/k8s/engine/*)
+build/images.stamp: build/wheels/.stamp $(DOCKERFILES) scripts/images.sh $(wildcard deploy/k8s/engine/*) \
+  $(wildcard deploy/compose/postgres/*)
 	scripts/images.sh && touch $@
 
 wheels: build/wheels/.stamp ## wheels for the images, built on the host
 
 images: venv ## build every image (skipped when nothing changed; Docker's cache otherwise)
-	@for image in sandbox-runner sandbox gateway marketdata backtest sandbox-engine; do \
+	@for image in sandbox-runner sandbox gateway marketdata backtest sandbox-engine postgres; do \
 	  docker image inspect botmoon/$$image:latest >/dev/null 2>&1 || rm -f build/images.stamp; done
 	@mkdir -p build && flock build/.images.lock $(MAKE) --no-print-directory build/images.stamp
 

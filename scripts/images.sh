@@ -19,3 +19,5 @@ docker tag "botmoon/sandbox-runner:$tag" botmoon/sandbox-runner:bundled
 docker save botmoon/sandbox-runner:bundled -o "$engine/runner-image.tar" && chmod 0644 "$engine/runner-image.tar"
 docker build -q --build-arg BASE_IMAGE="$base" -t "botmoon/sandbox-engine:$tag" -f deploy/k8s/engine/Dockerfile "$engine" >/dev/null
 echo "built botmoon/sandbox-engine:$tag"
+# PostgreSQL: compose DB=postgres and the Kubernetes dev overlay's StatefulSet.
+BASE_IMAGE="$base" IMAGE_TAG="$tag" scripts/postgres-image.sh
