@@ -7,7 +7,7 @@ import sys
 
 from botmoon_runner import isolation, protocol
 from botmoon_runner.verdict import WorkerKilled, judge
-from botmoon_runner.worker import Worker
+from botmoon_runner.worker import Observation, Worker
 
 
 def main() -> None:
@@ -26,6 +26,7 @@ def main() -> None:
     sys.stderr.flush()
     max_output = int(os.environ.get(protocol.MAX_OUTPUT_ENV, 1 << 20))
     max_value = int(os.environ.get(protocol.MAX_VALUE_ENV, 64 << 20))
+    warm_up(max_output)
     try:
         code = serve(replies, worker, max_output, max_value)
     except WorkerKilled as killed:
@@ -33,15 +34,27 @@ def main() -> None:
     os._exit(code)
 
 
+def warm_up(max_output: int) -> None:
+    """Takes a made-up reply through the runner's own path once: the pages that path writes are copied
+    (copy-on-write, since the fork) now rather than while a request waits."""
+    frame = protocol.FrameAssembler(protocol.head_limit(max_output), max_output)
+    frame.feed(protocol.encode({"status": "completed", "stdout": "", "stderr": "", "truncated": False,
+                                "error": None, "execution_time_ms": 0.1}, b"1"))
+    protocol.encode(*judge(Observation(head=frame.head, binary=frame.binary), max_output))
+
+
 def serve(replies, worker: Worker, max_output: int, max_value: int) -> int:
     """Reports each reply of the worker; the exit code to end with once the worker ended without a word (its
     requests ended, or its code exited: the service reads that from the container's end)."""
-    while True:
+    while worker.alive:
         seen = worker.next_reply(8 * protocol.head_limit(max_output), max(max_output, max_value))
         if not seen.received and seen.exit_code is not None and not seen.pids_hit:
             return seen.exit_code
         head, value = judge(seen, max_output)
         replies.write(protocol.encode(head, value))
+        if worker.alive:
+            worker.hand_pipe()
+    return 0
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from botmoon_runner import isolation, protocol
 from botmoon_runner.protocol import FrameAssembler, ProtocolError
 
 CALL_MARK = b"C"  # the byte that carries the next reply's pipe (SCM_RIGHTS)
-POLL_MS = 20  # how often a quiet call looks at the pids limit and at a reply filling the pipe
+POLL_MS = 50  # how often a quiet call looks at the pids limit and at a reply filling the pipe
 PIPE_BYTES = 1 << 20  # a reply up to this size is read in one go, after the worker closed the pipe
 CHUNK = 1 << 20
 BROKEN_EXIT = 70  # the worker could not send its reply
@@ -67,14 +67,15 @@ class Worker:
         self.exit_status: int | None = None
         self._pipe: int | None = None
         self._hits_before: int | None = None
-        self._hand_pipe()
+        self.hand_pipe()
 
     @property
     def alive(self) -> bool:
         return self.exit_status is None
 
-    def _hand_pipe(self) -> None:
-        """The pipe for the worker's next reply, queued on its socket before the request it answers arrives."""
+    def hand_pipe(self) -> None:
+        """The pipe for the worker's next reply, on its socket (usually before the request it answers arrives;
+        the worker waits for it otherwise). Called once a reply is reported, off the way of the reply."""
         read_end, write_end = os.pipe()
         with contextlib.suppress(OSError):
             fcntl.fcntl(read_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
@@ -89,8 +90,7 @@ class Worker:
 
     def next_reply(self, max_head: int, max_binary: int) -> Observation:
         """Waits for the worker's reply pipe to end (every holder closed it) or the worker to end. A pipe that
-        ended without a whole frame also waits for the worker's exit, to say how it ended. Then hands the
-        worker the pipe for its next reply."""
+        ended without a whole frame also waits for the worker's exit, to say how it ended."""
         seen = Observation()
         frame = FrameAssembler(max_head, max_binary)
         try:
@@ -103,8 +103,7 @@ class Worker:
         finally:
             os.close(self._pipe)
         seen.pids_hit = seen.pids_hit or _more_hits(self._hits_before)
-        if self.alive:
-            self._hand_pipe()
+        self._pipe = None
         return seen
 
     def _watch(self, read_end: int, frame: FrameAssembler, seen: Observation, hits_before: int | None) -> None:
@@ -193,7 +192,8 @@ def _serve(control: socket.socket) -> None:  # pragma: no cover - runs in the fo
         from botmoon_runner.execute import run_code
         from botmoon_runner.strategy import Session
 
-        run_code("result = {'warm': [1.5, None]}", 1024)  # the pages a run touches, copied before the request
+        warm = run_code("result = {'warm': [1.5, None]}", 1024)  # the pages a run touches, copied now
+        protocol.encode(warm, warm.pop("result_json").encode())
         requests = os.fdopen(0, "rb", buffering=0)
         session = None
         while True:

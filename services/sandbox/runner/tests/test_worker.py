@@ -42,7 +42,10 @@ class Runner:
         frame = memoryview(protocol.encode({**request, "max_output": MAX_OUTPUT, "max_value": max_value}, binary))
         while frame:
             frame = frame[os.write(self._requests, frame):]
-        return self.worker.next_reply(8 * protocol.head_limit(MAX_OUTPUT), max_value)
+        seen = self.worker.next_reply(8 * protocol.head_limit(MAX_OUTPUT), max_value)
+        if self.worker.alive:
+            self.worker.hand_pipe()
+        return seen
 
     def close(self) -> None:
         os.close(self._requests)
