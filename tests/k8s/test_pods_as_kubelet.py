@@ -1,9 +1,13 @@
 """Every overlay's pods, run under the local Docker engine as the kubelet would run them (botmoon_testing.kubelet):
 the stack must come up from the rendered manifests alone and answer the seed's deploy, execute and backtest
-requests through the gateway. Only image references are rewritten (to the images `make images` built here)."""
+requests through the gateway, from each of its pods (two or more on one PostgreSQL: dev's StatefulSet, or in
+production a managed database, a PostgreSQL container beside the pods here). Only image references are rewritten
+(to the images `make images` built here)."""
 
 import base64
+import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -22,26 +26,45 @@ def namespaces(docs: list[dict]) -> tuple[str, str]:
     return deployments["gateway"], deployments["sandbox"]
 
 
-def out_of_band_secret(namespace: str) -> dict:
-    """What an operator creates in production from secrets.env (the committed example's values here)."""
+def secrets_env_example() -> dict[str, str]:
     pairs = {}
     for line in (K8S / "overlays/production/secrets.env.example").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             key, _, value = line.partition("=")
-            pairs[key] = base64.b64encode(value.encode()).decode()
+            pairs[key] = value
+    return pairs
+
+
+def out_of_band_secret(namespace: str, values: dict[str, str]) -> dict:
+    """What an operator creates in production from secrets.env."""
     return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "botmoon-secrets", "namespace": namespace},
-            "data": pairs}
+            "data": {key: base64.b64encode(value.encode()).decode() for key, value in values.items()}}
+
+
+def start_managed_database(cluster: Cluster) -> dict[str, str]:
+    """The managed PostgreSQL production's gateways share: a botmoon/postgres container on the pods' network under
+    the host name of secrets.env.example's URL; returns the example's values with this database's password."""
+    values = secrets_env_example()
+    url = urlsplit(values["GATEWAY_DATABASE_URL"])
+    password = secrets.token_hex(12)
+    cluster.run_outside("managed-postgres", local_image("botmoon/postgres"), {"POSTGRES_PASSWORD": password},
+                        aliases=[url.hostname], ready=["pg_isready", "-h", "127.0.0.1", "-U", url.username,
+                                                       "-d", url.path.lstrip("/")])
+    netloc = f"{url.username}:{password}@{url.hostname}:{url.port}"
+    return {**values, "GATEWAY_DATABASE_URL": url._replace(netloc=netloc).geturl()}
 
 
 @pytest.fixture(scope="module", params=OVERLAYS)
 def stack(request):
     docs = render(K8S / request.param)
     app, pool = namespaces(docs)
-    secrets = [d for d in docs if d["kind"] == "Secret"]
-    extra = [] if secrets else [out_of_band_secret(app)]
-    cluster = Cluster(docs, local_image, publish={"gateway": 37674}, extra_objects=extra)
+    cluster = Cluster(docs, local_image, publish={"gateway": 37674})
     try:
-        cluster.start([f"{pool}/sandbox", f"{app}/marketdata", f"{app}/backtest", f"{app}/gateway"])
+        if not any(d["kind"] == "Secret" for d in docs):  # production: the operator's, once the database is up
+            cluster.docs.append(out_of_band_secret(app, start_managed_database(cluster)))
+        databases = [f"{app}/{d['metadata']['name']}" for d in docs if d["kind"] == "StatefulSet"]
+        assert databases == (["botmoon-dev/postgres"] if request.param == "overlays/dev" else [])
+        cluster.start([*databases, f"{pool}/sandbox", f"{app}/marketdata", f"{app}/backtest", f"{app}/gateway"])
         gateway = cluster.object("Deployment", app, "gateway")["spec"]["template"]["spec"]["containers"][0]
         secret = next(s["secretRef"]["name"] for s in gateway["envFrom"] if "secretRef" in s)
         keys = cluster.data_of("Secret", app, secret).get("GATEWAY_API_KEYS", "")
@@ -76,6 +99,33 @@ def test_the_gateway_answers_deploy_execute_and_backtest(stack):
                                                      "exchange": "binance"})
     assert quick.status_code == 200, quick.text
     assert quick.json()["success"] is True, quick.text
+
+
+def test_every_gateway_pod_serves_what_another_stored(stack):
+    overlay, cluster, client, (app, _) = stack
+    pods = cluster.replicas[f"{app}/gateway"]
+    assert len(pods) >= 2, overlay
+    gateways = [httpx.Client(base_url=f"http://127.0.0.1:{pod.host_port}", headers=client.headers, timeout=120)
+                for pod in pods]
+    try:
+        for gateway in gateways:
+            assert gateway.get("/ready").status_code == 200
+        stored = []
+        for index, gateway in enumerate(gateways):
+            deploy = gateway.post("/api/ai/deploy", json={"code": f"result = {index} * 7", "name": f"Pod{index}",
+                                                          "auto_run": True, "return_result": True})
+            assert deploy.status_code == 200 and deploy.json()["status"] == "completed", deploy.text
+            stored.append((deploy.json()["execution_id"], index * 7))
+        for index, gateway in enumerate(gateways):  # each read through another pod than the one that stored it
+            execution_id, result = stored[(index + 1) % len(gateways)]
+            read = gateway.get(f"/api/ai/executions/{execution_id}")
+            assert read.status_code == 200, read.text
+            assert read.json()["status"] == "completed" and read.json()["result"] == result
+    finally:
+        for gateway in gateways:
+            gateway.close()
+    env = cluster.exec(f"{app}/gateway", "gateway", "env")
+    assert "GATEWAY_DATABASE_URL=postgresql://" in env
 
 
 DOCKER_DNS = "0B00007F"  # 127.0.0.11: Docker's embedded DNS, which the emulation adds to every pod

@@ -1,17 +1,21 @@
 """Runs rendered Kubernetes manifests' pods under the local Docker engine the way the kubelet would.
 
+Each workload (Deployment, StatefulSet) gets `spec.replicas` pods (one where an autoscaler owns the count).
 Each pod gets a pause container that owns its network namespace (on one Docker network, with every Service
 that selects it as a DNS alias `<svc>.<ns>[.svc[.cluster.local]]` and the cluster's search path and ndots),
-its volumes (emptyDir as tmpfs or a volume, medium Memory as tmpfs with its size limit, a PVC as a volume
-owned by the fsGroup), and its containers joined to that namespace with what the kubelet gives them: the
-environment (service links unless `enableServiceLinks: false`, KUBERNETES_SERVICE_*, envFrom, env with
-fieldRefs, `$(VAR)` expansion), command and args, user and groups, read-only root, capabilities, privilege,
-no-new-privileges, seccomp, memory and CPU limits. Init containers run in order; a native sidecar
-(`restartPolicy: Always`) starts and must pass its startup probe before the next. Probes run as the kubelet
-runs them (exec in the container; gRPC and HTTP against the pod IP, from inside the pod).
+its volumes (emptyDir as tmpfs or a volume, medium Memory as tmpfs with its size limit, a PVC or a
+StatefulSet's claim template as a volume owned by the fsGroup), and its containers joined to that namespace
+with what the kubelet gives them: the environment (service links unless `enableServiceLinks: false`,
+KUBERNETES_SERVICE_*, envFrom, env with fieldRefs, `$(VAR)` expansion), command and args, user and groups,
+read-only root, capabilities, privilege, no-new-privileges, seccomp, memory and CPU limits. Init containers
+run in order; a native sidecar (`restartPolicy: Always`) starts and must pass its startup probe before the
+next. Probes run as the kubelet runs them (exec in the container; gRPC and HTTP against the pod IP, from
+inside the pod). A container that exits before it is ready is restarted with the kubelet's back-off
+(restartPolicy Always), a few times. Something the cluster does not run (a managed database) can be started
+beside the pods (run_outside).
 
-What it does not do: schedule (node selectors, taints, spread), enforce network policies, run more than
-one replica, or honour a runtime class; the tests that use it check those on the manifests instead.
+What it does not do: schedule (node selectors, taints, spread), enforce network policies, autoscale, or
+honour a runtime class; the tests that use it check those on the manifests instead.
 """
 
 import base64
@@ -28,6 +32,7 @@ from dataclasses import dataclass, field
 CLUSTER_DOMAIN = "cluster.local"
 UNROUTED = "192.0.2.1"  # TEST-NET-1: addresses in env only (the API server, Service VIPs); nothing dials them
 LABEL = "botmoon.k8s-pod-test"
+RESTARTS = 3  # crash-loop back-off: restarts of a container that exits before it is ready, then give up
 # The cluster DNS for names Docker's embedded DNS doesn't know (the search-path expansions a name goes through
 # before the one that exists): authoritative NXDOMAIN at once, as CoreDNS answers for cluster.local.
 NXDOMAIN_SERVER = """
@@ -93,23 +98,27 @@ class Pod:
     ip: str = ""
     containers: dict[str, str] = field(default_factory=dict)  # container name -> docker container name
     volumes: dict[str, str] = field(default_factory=dict)  # volume name -> docker volume name
+    host_port: int = 0  # the published container port's port on 127.0.0.1
+    restarts: dict[str, int] = field(default_factory=dict)  # container name -> restarts so far
 
 
 class Cluster:
-    """The pods of rendered manifests (one per Deployment) on one Docker network; close() removes it all."""
+    """The pods of rendered manifests (`replicas` per workload) on one Docker network; close() removes it all."""
 
     def __init__(self, docs: list[dict], image_for: Callable[[str], str], publish: dict[str, int] | None = None,
                  extra_objects: list[dict] | None = None, internal_network: bool = True):
         self.run = f"k8s-{uuid.uuid4().hex[:8]}"
         self.docs = [*docs, *(extra_objects or [])]
         self.image_for = image_for
-        self.publish = publish or {}  # deployment name -> container port published on 127.0.0.1
+        self.publish = publish or {}  # workload name -> container port published on 127.0.0.1 (each replica's)
         self.internal = internal_network
         self.network = f"{self.run}-net"
         self.edge = f"{self.run}-edge"
-        self.pods: dict[str, Pod] = {}
+        self.pods: dict[str, Pod] = {}  # namespace/workload -> its first pod
+        self.replicas: dict[str, list[Pod]] = {}  # namespace/workload -> every pod of it
         self.dns_ip = ""
-        self.host_ports: dict[str, int] = {}
+        self.host_ports: dict[str, int] = {}  # workload name -> its first pod's published port
+        self._networked = False
 
     # --- the objects -----------------------------------------------------------------------------------
     def objects(self, kind: str, namespace: str | None = None) -> list[dict]:
@@ -193,26 +202,60 @@ class Cluster:
         return env
 
     # --- pods ------------------------------------------------------------------------------------------
-    def start(self, order: list[str], timeout_s: float = 600) -> None:
-        """Starts one pod per Deployment named in `order` (namespace/name), each up to its readiness."""
+    def _networks(self) -> None:
+        if self._networked:
+            return
         args = ["network", "create", "--label", f"{LABEL}={self.run}"]
         docker(*args, *(["--internal"] if self.internal else []), self.network)
         if self.publish:
             docker(*args, self.edge)
         self._cluster_dns()
-        deployments = {f"{d['metadata']['namespace']}/{d['metadata']['name']}": d for d in self.objects("Deployment")}
-        for key in order:
-            self.start_pod(deployments[key])
-        for key in order:
-            self.wait_ready(self.pods[key], timeout_s)
+        self._networked = True
 
-    def start_pod(self, deployment: dict) -> Pod:
-        namespace = deployment["metadata"]["namespace"]
-        template = deployment["spec"]["template"]
-        pod = Pod(namespace, f"{deployment['metadata']['name']}-{uuid.uuid4().hex[:5]}", template["spec"],
+    def run_outside(self, name: str, image: str, env: dict[str, str], aliases: list[str], ready: list[str],
+                    timeout_s: float = 120) -> None:
+        """A container the cluster does not run (a managed database) on the pods' network, reached by `aliases`;
+        returns once `ready` succeeds in it."""
+        self._networks()
+        container = f"{self.run}-{name}"
+        docker("run", "-d", "--name", container, "--label", f"{LABEL}={self.run}", "--network", self.network,
+               *(f for alias in aliases for f in ("--network-alias", alias)),
+               *(f for key, value in env.items() for f in ("-e", f"{key}={value}")), image)
+        deadline = time.monotonic() + timeout_s
+        while subprocess.run(["docker", "exec", container, *ready], capture_output=True, timeout=30,
+                             check=False).returncode != 0:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} never became ready: {docker('logs', container, check=False)[-2000:]}")
+            time.sleep(1)
+
+    def start(self, order: list[str], timeout_s: float = 600) -> None:
+        """Starts the pods of every workload named in `order` (namespace/name), then waits until each is ready."""
+        self._networks()
+        workloads = {f"{d['metadata']['namespace']}/{d['metadata']['name']}": d
+                     for d in [*self.objects("Deployment"), *self.objects("StatefulSet")]}
+        for key in order:
+            workload = workloads[key]
+            count = workload["spec"].get("replicas", 1)
+            self.replicas[key] = [self.start_pod(workload, ordinal) for ordinal in range(count)]
+            self.pods[key] = self.replicas[key][0]
+        for key in order:
+            for pod in self.replicas[key]:
+                self.wait_ready(pod, timeout_s)
+
+    def start_pod(self, workload: dict, ordinal: int = 0) -> Pod:
+        namespace, name = workload["metadata"]["namespace"], workload["metadata"]["name"]
+        template = workload["spec"]["template"]
+        stateful = workload["kind"] == "StatefulSet"
+        spec = dict(template["spec"])
+        if stateful:  # each pod's claims from the templates, named as the StatefulSet controller names them
+            claims = [c["metadata"]["name"] for c in workload["spec"].get("volumeClaimTemplates", [])]
+            spec["volumes"] = [*spec.get("volumes", []), *({"name": claim, "persistentVolumeClaim": {
+                "claimName": f"{claim}-{name}-{ordinal}"}} for claim in claims)]
+        pod = Pod(namespace, f"{name}-{ordinal}" if stateful else f"{name}-{uuid.uuid4().hex[:5]}", spec,
                   template["metadata"].get("labels", {}))
-        self.pods[f"{namespace}/{deployment['metadata']['name']}"] = pod
-        self._pause(pod, deployment["metadata"]["name"])
+        # A StatefulSet's pod also answers as <pod>.<serviceName>.<namespace>.svc.
+        hostnames = [f"{pod.name}.{workload['spec']['serviceName']}"] if stateful else []
+        self._pause(pod, name, hostnames)
         self._volumes(pod)
         for container in pod.spec.get("initContainers", []):
             if container.get("restartPolicy") == "Always":
@@ -232,11 +275,11 @@ class Cluster:
                image, "-c", NXDOMAIN_SERVER)
         self.dns_ip = json.loads(docker("inspect", name))[0]["NetworkSettings"]["Networks"][self.network]["IPAddress"]
 
-    def _pause(self, pod: Pod, deployment: str) -> None:
+    def _pause(self, pod: Pod, deployment: str, hostnames: list[str]) -> None:
         pod.pause = f"{self.run}-{pod.namespace}-{pod.name}"
         aliases = []
-        for svc in self.services_selecting(pod):
-            name = f"{svc['metadata']['name']}.{pod.namespace}"
+        for host in [*(svc["metadata"]["name"] for svc in self.services_selecting(pod)), *hostnames]:
+            name = f"{host}.{pod.namespace}"
             aliases += [name, f"{name}.svc", f"{name}.svc.{CLUSTER_DOMAIN}"]
         # A published port needs a network with a way out: the edge network, for the published pod only.
         first = self.edge if deployment in self.publish else self.network
@@ -257,7 +300,8 @@ class Cluster:
         pod.ip = info["NetworkSettings"]["Networks"][self.network]["IPAddress"]
         if deployment in self.publish:
             binding = info["NetworkSettings"]["Ports"][f"{self.publish[deployment]}/tcp"][0]
-            self.host_ports[deployment] = int(binding["HostPort"])
+            pod.host_port = int(binding["HostPort"])
+            self.host_ports.setdefault(deployment, pod.host_port)
 
     def _volumes(self, pod: Pod) -> None:
         fs_group = pod.spec.get("securityContext", {}).get("fsGroup")
@@ -365,7 +409,7 @@ class Cluster:
         limit = probe.get("periodSeconds", 10) * probe.get("failureThreshold", 3) + probe.get("initialDelaySeconds", 0)
         deadline = time.monotonic() + (timeout_s or limit)
         while time.monotonic() < deadline:
-            self.assert_running(pod, container["name"])
+            self.restart_if_exited(pod, container["name"])
             if self.probe(pod, container, probe):
                 return
             time.sleep(min(probe.get("periodSeconds", 10), 2))
@@ -376,6 +420,19 @@ class Cluster:
         for container in pod.spec["containers"]:
             self._wait_probe(pod, container, container.get("startupProbe"), "startup", timeout_s)
             self._wait_probe(pod, container, container.get("readinessProbe"), "readiness", timeout_s)
+
+    def restart_if_exited(self, pod: Pod, container: str) -> None:
+        """The kubelet restarts a container that exited (restartPolicy Always) after a back-off of 10 s, doubled
+        each time (here 2 s, doubled: the pods are few); after RESTARTS restarts this gives up with its logs."""
+        state = json.loads(docker("inspect", pod.containers[container]))[0]["State"]
+        if state["Running"]:
+            return
+        restarts = pod.restarts.get(container, 0)
+        if pod.spec.get("restartPolicy", "Always") != "Always" or restarts >= RESTARTS:
+            self.assert_running(pod, container)
+        time.sleep(2 * 2**restarts)
+        pod.restarts[container] = restarts + 1
+        docker("start", pod.containers[container])
 
     def assert_running(self, pod: Pod, container: str) -> None:
         state = json.loads(docker("inspect", pod.containers[container]))[0]["State"]
