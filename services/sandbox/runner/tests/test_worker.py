@@ -3,12 +3,14 @@ rests on what it saw of the worker, so a frame forged by the code can't change a
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
 from botmoon_runner import protocol, shapes
-from botmoon_runner.verdict import WorkerKilled, fit, judge
-from botmoon_runner.worker import Observation, Worker
+from botmoon_runner.verdict import fit, judge
+from botmoon_runner.worker import BROKEN_EXIT, Observation
 
 MAX_OUTPUT = 65536
 
@@ -28,31 +30,34 @@ for fd in range(3, 64):
 
 
 class Runner:
-    """A worker and the pipe its requests come through (the container's stdin, in a sandbox)."""
+    """The real runner (`python -m botmoon_runner`) in a fresh process, as in a container: requests on its
+    stdin, replies on its stdout. A fresh interpreter, so no thread of the test process is forked."""
 
-    def __init__(self):
-        read_end, self._requests = os.pipe()
-        self.worker = Worker(requests=read_end)
-        os.close(read_end)
+    def __init__(self, max_value: int = MAX_OUTPUT):
+        env = {**os.environ, protocol.MAX_OUTPUT_ENV: str(MAX_OUTPUT), protocol.MAX_VALUE_ENV: str(max_value)}
+        self.proc = subprocess.Popen([sys.executable, "-m", "botmoon_runner"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        assert self.proc.stderr.readline() == protocol.READY_LINE
+        self.max_value = max_value
 
-    def call(self, request: dict, binary: bytes = b"", max_value: int = MAX_OUTPUT):
-        return judge(self.observe(request, binary, max_value), MAX_OUTPUT)
+    def call(self, request: dict, binary: bytes = b""):
+        self.proc.stdin.write(protocol.encode({**request, "max_output": MAX_OUTPUT, "max_value": self.max_value},
+                                              binary))
+        self.proc.stdin.flush()
+        frame = protocol.FrameAssembler(protocol.head_limit(MAX_OUTPUT), max(MAX_OUTPUT, self.max_value))
+        while not frame.done:
+            chunk = self.proc.stdout.read1(1 << 20)
+            if not chunk:
+                raise EOFError(f"the runner ended with {self.proc.wait()}")
+            frame.feed(chunk)
+        return frame.head, frame.binary
 
-    def observe(self, request: dict, binary: bytes = b"", max_value: int = MAX_OUTPUT) -> Observation:
-        frame = memoryview(protocol.encode({**request, "max_output": MAX_OUTPUT, "max_value": max_value}, binary))
-        while frame:
-            frame = frame[os.write(self._requests, frame):]
-        seen = self.worker.next_reply(8 * protocol.head_limit(MAX_OUTPUT), max_value)
-        if self.worker.alive:
-            self.worker.hand_pipe()
-        return seen
-
-    def close(self) -> None:
-        os.close(self._requests)
-        self.worker.close()
-        if self.worker.alive:
-            os.kill(self.worker.pid, 9)
-            os.waitpid(self.worker.pid, 0)
+    def close(self) -> int:
+        self.proc.stdin.close()
+        code = self.proc.wait(30)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        return code
 
 
 def execute(code: str):
@@ -95,30 +100,28 @@ def test_forged_frames_then_a_normal_end_are_a_failure_too():
     assert value == b""
 
 
-def test_a_worker_that_ends_without_a_reply_is_a_failure():
-    head, _ = execute("import os\nos._exit(0)")
-    assert head["status"] == "failed"
-    assert head["error"]["message"] == "the code's process ended (exit code 0) without a reply"
-
-
-def test_code_that_closes_the_reply_pipe_can_not_reply_in_the_harness_place():
-    head, _ = execute("import os\nos.closerange(3, 1024)\nresult = 1")
-    assert head["status"] == "failed"
-    assert head["error"]["message"] == "the code's process could not send its reply"
+@pytest.mark.parametrize(("code", "exit_code"), [
+    ("import os\nos._exit(0)", 0),
+    ("import os\nos._exit(3)", 3),
+    ("import os\nos.closerange(3, 1024)\nresult = 1", BROKEN_EXIT),  # the harness can't reply in its place
+])
+def test_a_worker_that_ends_without_a_reply_ends_the_runner_with_its_code(code, exit_code):
+    """No reply: the service reads the container's end and reports it failed, with the exit code."""
+    runner = Runner()
+    with pytest.raises(EOFError, match=f"ended with {exit_code}$"):
+        runner.call({"op": "exec", "code": code})
+    assert runner.close() == exit_code
 
 
 def test_a_worker_killed_by_a_signal_ends_the_runner_the_same_way():
-    with pytest.raises(WorkerKilled) as killed:
-        execute("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
-    assert killed.value.exit_code == 137
-
-
-def test_the_end_of_requests_ends_the_worker_without_a_word():
     runner = Runner()
-    os.close(runner._requests)
-    seen = runner.worker.next_reply(1 << 20, 1 << 20)
-    assert (seen.received, seen.exit_code) == (0, 0)
-    runner.worker.close()
+    with pytest.raises(EOFError, match="ended with 137"):
+        runner.call({"op": "exec", "code": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"})
+    assert runner.close() == 137
+
+
+def test_the_end_of_requests_ends_the_runner_cleanly():
+    assert Runner().close() == 0
 
 
 def test_a_claimed_kill_from_the_worker_is_refused():
@@ -217,11 +220,15 @@ def test_shape_check_needs_ok_on_a_completed_strategy_call():
     assert shapes.check_head({"status": "completed", "ok": False}, "session", 100)
 
 
-def test_a_value_larger_than_the_pipe_is_streamed_whole(session):
-    code = STRATEGY.replace('return {"calls": self.calls}', 'return list(range(600_000))')
-    session.call({"op": "load", "code": code, "params": {}}, max_value=8 << 20)
-    session.call({"op": "candles", "rows": 3}, candles(3), max_value=8 << 20)
-    head, value = session.call({"op": "signals"}, max_value=8 << 20)
+def test_a_value_larger_than_the_pipe_is_streamed_whole():
+    runner = Runner(max_value=8 << 20)
+    try:
+        code = STRATEGY.replace('return {"calls": self.calls}', 'return list(range(600_000))')
+        runner.call({"op": "load", "code": code, "params": {}})
+        runner.call({"op": "candles", "rows": 3}, candles(3))
+        head, value = runner.call({"op": "signals"})
+    finally:
+        runner.close()
     assert (head["status"], head["ok"]) == ("completed", True)
     assert len(value) > 2 << 20
     assert json.loads(value) == list(range(600_000))
