@@ -81,7 +81,9 @@ def test_a_value_compose_would_rewrite_is_refused_with_its_name(tmp_path):
 
 @pytest.mark.parametrize("by_hand", [False, True])
 def test_compose_resolves_each_service_with_its_settings_and_pins(tmp_path, by_hand):
-    env = {k: v for k, v in os.environ.items() if not re.match(r"^(GATEWAY|SANDBOX|MARKETDATA|BACKTEST)_", k)}
+    # `make test` exports the stack's variables (BOTMOON_ENV_DIR, …): compose run by hand has none of them.
+    env = {k: v for k, v in os.environ.items()
+           if not re.match(r"^((GATEWAY|SANDBOX|MARKETDATA|BACKTEST)_.*|BOTMOON_ENV_DIR|HOST_PORT)$", k)}
     if not by_hand:
         assert run_script(tmp_path, GATEWAY_API_KEYS="k1", GATEWAY_PORT="1").returncode == 0
         env["BOTMOON_ENV_DIR"] = str(tmp_path)
