@@ -95,16 +95,16 @@ def vectorbt_runner(inputs: BenchInputs):
     return run
 
 
-def entries_on_a_stop_exit_bar(trades) -> int:
-    """Entries made on the bar where the previous trade was closed by its TP or SL.
+def entries_on_a_stop_exit_bar(trades, entry_bars: np.ndarray | None = None) -> int:
+    """How many of `entry_bars` (default: every entry) are on a bar where a trade was closed by its TP or SL.
 
-    vectorbt's `from_signals` fills at most one order per bar and column: when a stop closes the
+    vectorbt's `from_signals` fills at most one order per bar and column: when its stop closes the
     position on a bar, that bar's entry signal is not taken. The engine closes at the stop and then
-    enters at the signal's close, so these entries are exactly the trades vectorbt does not make.
+    enters at the signal's close, so the entries vectorbt skips are all on such bars.
     """
     stop_exit = np.isin(trades.exit_reason, (ExitReason.TP, ExitReason.SL))
-    stop_exit_bars = trades.exit_bar[stop_exit]
-    return int(np.isin(trades.entry_bar, stop_exit_bars).sum())
+    bars = trades.entry_bar if entry_bars is None else entry_bars
+    return int(np.isin(bars, trades.exit_bar[stop_exit]).sum())
 
 
 def time_engine_and_vectorbt(inputs: BenchInputs, repeat: int = 9) -> dict:
@@ -128,11 +128,18 @@ def time_engine_and_vectorbt(inputs: BenchInputs, repeat: int = 9) -> dict:
         portfolio = vectorbt()
         report["vectorbt"] = {"version": vbt.__version__, "first_call_s": time.perf_counter() - start,
                               "trades": int(portfolio.trades.count()), "final_equity": float(portfolio.final_value())}
-        entry_bars = set(result.trades.entry_bar.tolist())
-        report["vectorbt"]["entries_it_skips"] = len(entry_bars - set(portfolio.trades.values["entry_idx"].tolist()))
-        report["vectorbt"]["entries_it_makes_that_we_do_not"] = len(
-            set(portfolio.trades.values["entry_idx"].tolist()) - entry_bars)
+        ours, theirs = set(result.trades.entry_bar.tolist()), set(portfolio.trades.values["entry_idx"].tolist())
+        skipped = np.array(sorted(ours - theirs), dtype=np.int64)
+        report["vectorbt"]["entries_it_skips"] = len(skipped)
+        report["vectorbt"]["entries_it_makes_that_we_do_not"] = len(theirs - ours)
+        report["vectorbt"]["skipped_on_a_stop_exit_bar"] = entries_on_a_stop_exit_bar(result.trades, skipped)
         report["engine"]["entries_on_a_stop_exit_bar"] = entries_on_a_stop_exit_bar(result.trades)
+        taken = np.array(sorted(ours & theirs), dtype=np.int64)
+        on_stop_bar = taken[np.isin(taken, result.trades.exit_bar[np.isin(
+            result.trades.exit_reason, (ExitReason.TP, ExitReason.SL))])]
+        report["vectorbt"]["taken_on_a_stop_exit_bar_where_it_closed_nothing"] = int(
+            (~np.isin(on_stop_bar, portfolio.trades.values["exit_idx"])).sum())
+        report["vectorbt"]["taken_on_a_stop_exit_bar"] = len(on_stop_bar)
     runs = {"engine": (engine, lambda: engine().equity)}
     if vectorbt is not None:
         runs["vectorbt"] = (vectorbt, lambda: vectorbt().value())

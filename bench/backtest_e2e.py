@@ -102,14 +102,15 @@ target ≥ 5×: {verdict(core.get('speedup_vs_vectorbt', 0), 5, lower_is_better=
 **{core.get('speedup_vs_vectorbt_with_curves', float('nan')):.1f}×**; over backtesting.py:
 **{core.get('speedup_vs_backtesting', float('nan')):.0f}×** (target ≥ 50×: {verdict(core.get('speedup_vs_backtesting', 0), 50, lower_is_better=False)}).
 
-Why vectorbt makes fewer trades: it fills at most one order per bar and column, so when a stop
-closes its position on a bar it does not take that bar's entry signal; Botmoon closes at the stop
-and then enters at the signal's close (as backtesting.py does, whose trades match ours). Measured
-in this run: vectorbt skips {vbt.get('entries_it_skips', 0):,} of our entries and makes
-{vbt.get('entries_it_makes_that_we_do_not', 0):,} we do not; {engine.get('entries_on_a_stop_exit_bar', 0):,} of our
-entries are on the bar where the previous trade left at its TP or SL, and
-{engine['trades']:,} − {engine.get('entries_on_a_stop_exit_bar', 0):,} = {engine['trades'] - engine.get('entries_on_a_stop_exit_bar', 0):,}
-(vectorbt: {vbt.get('trades', 0):,}).
+Why vectorbt makes fewer trades: it fills at most one order per bar and column, so when its stop
+closes a position on a bar it does not take that bar's entry signal; Botmoon closes at the stop and
+then enters at the signal's close (as backtesting.py does, whose trades match ours one for one).
+Measured in this run: vectorbt skips {vbt.get('entries_it_skips', 0):,} of our entries and makes
+{vbt.get('entries_it_makes_that_we_do_not', 0):,} that we do not: {engine['trades']:,} − {vbt.get('entries_it_skips', 0):,} = {engine['trades'] - vbt.get('entries_it_skips', 0):,}
+(vectorbt: {vbt.get('trades', 0):,}). {vbt.get('skipped_on_a_stop_exit_bar', 0):,} of the {vbt.get('entries_it_skips', 0):,} skipped entries are on a bar where our
+previous trade left at its TP or SL. Of our {engine.get('entries_on_a_stop_exit_bar', 0):,} entries on such bars vectorbt takes
+{vbt.get('taken_on_a_stop_exit_bar', 0):,}, and on {vbt.get('taken_on_a_stop_exit_bar_where_it_closed_nothing', 0):,} of those it closed no position of its own (after an earlier skip it had none to stop out there).
+
 No compile pause: the engine's first call is {engine['first_call_s'] * 1000:.0f} ms (vectorbt's first call compiles with numba).
 
 Through the gateway (processes on loopback, candles from the market data service, strategy methods in
