@@ -1,4 +1,4 @@
-"""Persistence: saved algorithms and executions, in SQLite (the default, one host) or PostgreSQL (replicas)."""
+"""Persistence: algorithms, executions, backtests and sweeps, in SQLite (one host) or PostgreSQL (replicas)."""
 
 import datetime as dt
 import hashlib
@@ -6,12 +6,15 @@ import secrets
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     func,
@@ -78,6 +81,53 @@ class Backtest(Base):
     timeframe: Mapped[str] = mapped_column(String(8))
     result: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+
+
+class Sweep(Base):
+    """A parameter sweep (and walk-forward plan): the request as validated, its state, and which gateway runs it."""
+
+    __tablename__ = "sweeps"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # queued|running|completed|failed|cancelled
+    request: Mapped[dict] = mapped_column(JSON)  # the body, code included, as the runner needs it
+    code_hash: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64), default="", index=True)  # fair use: who asked
+    objective: Mapped[str] = mapped_column(String(64))
+    maximize: Mapped[bool] = mapped_column(Boolean)
+    combinations: Mapped[int] = mapped_column(Integer)
+    windows: Mapped[int] = mapped_column(Integer, default=0)  # walk-forward windows; 0: a plain grid
+    total: Mapped[int] = mapped_column(Integer)  # backtests to run, out-of-sample ones included
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SweepItem(Base):
+    """One backtest of a sweep: a combination on a window; its index is the API's combination_id. Stored once:
+    (sweep_id, item_index) is unique, so an item that two chunk attempts (or two gateways) finished counts once."""
+
+    __tablename__ = "sweep_items"
+    __table_args__ = (UniqueConstraint("sweep_id", "item_index", name="uq_sweep_item"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sweep_id: Mapped[str] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"), index=True)
+    item_index: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(20))  # grid | in_sample | out_of_sample
+    window: Mapped[int | None] = mapped_column("window_index", Integer, nullable=True)
+    params: Mapped[dict] = mapped_column(JSON)
+    start_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    end_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    success: Mapped[bool] = mapped_column(Boolean)
+    objective_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    metrics: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    node: Mapped[str] = mapped_column(String(200), default="")
+    result: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # the full document, as /api/backtest/run
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
 class Database:

@@ -98,7 +98,20 @@ class GatewaySettings(ServiceSettings):
     live_min_interval_s: float = Field(1.0, gt=0, description="smallest interval_seconds accepted")
     live_max_candle_age: float = Field(2.0, gt=0, description="a live strategy acts only on a candle that closed at "
                                                               "most this many of its timeframes ago (2: one missed)")
-
+    # Parameter sweeps: chunks of combinations sent over the backtest channel
+    sweep_max_combinations: int = Field(10000, ge=1, description="most backtests one sweep may ask for (combinations "
+                                                                 "x walk-forward windows); more: 422")
+    sweep_chunk_size: int = Field(10, ge=1, le=1000, description="combinations per RunChunk call (one sandbox session "
+                                                                 "and one candle fetch each)")
+    sweep_concurrency: int = Field(4, ge=1, description="chunks this gateway has in flight at once, all sweeps "
+                                                        "together (one sweep: also at most GATEWAY_FAIR_MAX_BACKTESTS)")
+    sweep_chunk_retries: int = Field(3, ge=0, description="times a failed chunk is sent again (only its items not "
+                                                          "stored yet) before they are recorded as failed")
+    sweep_chunk_timeout_s: float = Field(900.0, gt=0, description="deadline of one chunk call")
+    sweep_lease_s: float = Field(30.0, gt=0, description="a gateway's hold on a running sweep, renewed while it "
+                                                         "runs; a dead gateway's sweep is taken over after it")
+    sweep_tick_s: float = Field(1.0, gt=0, description="how often the sweep runner looks for sweeps to run")
+    fair_max_sweeps: int = Field(4, ge=1, description="unfinished sweeps one client may have at once")
 
 def is_loopback(address: str) -> bool:
     """True for localhost and loopback IPs; all-interfaces (0.0.0.0, ::), other IPs and names are beyond."""
