@@ -6,6 +6,13 @@
 
 Error replies raise `botmoon_client.errors.APIStatusError` subclasses with the server's message and fields;
 429 and 503 replies and refused connections are retried (`max_retries`), waiting what `Retry-After` says.
+
+Sweeps run on the server; follow one as it runs:
+
+        created = bm.create_sweep({"code": code, "space": {"fast": [5, 10], "slow": {"start": 20, "stop": 60,
+                                   "step": 20}}, "backtest_config": {"limit": 1000}})
+        done = bm.wait_sweep(created.sweep_id, on_progress=lambda s: print(s.progress.done, s.progress.total))
+        for event in bm.sweep_events(created.sweep_id): ...      # `progress` events, then `done`
 """
 
 import asyncio
@@ -16,15 +23,17 @@ import os
 import random
 import time
 import typing
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 from pydantic import TypeAdapter
 
 from botmoon_client import endpoints as e
+from botmoon_client import models as m
 from botmoon_client.endpoints import Call
 from botmoon_client.errors import APIConnectionError, APITimeoutError, status_error
+from botmoon_client.sse import EventParser, ServerEvent
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -33,6 +42,10 @@ DEFAULT_URL = "http://127.0.0.1:37674"
 DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 RETRY_STATUSES = frozenset({429, 503})  # not done, try later; a 504 may have done the work, so it is not retried
 MAX_RETRY_WAIT_S = 60.0
+# An event stream may be quiet while a long chunk runs; a silent minute reconnects (the stream resumes from the
+# sweep's stored state, so nothing is lost).
+STREAM_TIMEOUT = httpx.Timeout(10.0, read=60.0)
+STREAM_ENDS = frozenset({"done"})
 
 
 @functools.cache
@@ -96,6 +109,18 @@ class _Core:
         if response.is_success or response.status_code in call.ok_statuses:
             return _adapter(call.model).validate_python(body)
         raise status_error(response.status_code, body, response.headers.get("x-request-id"))
+
+    def _stream_args(self, call: Call) -> dict[str, Any]:
+        args = self._request_args(call)
+        args["headers"] = {**args["headers"], "accept": "text/event-stream"}
+        args["timeout"] = STREAM_TIMEOUT
+        return args
+
+    @staticmethod
+    def _progress(event: ServerEvent) -> "m.SweepStatus | None":
+        if event.event != "progress" or not isinstance(event.data, dict):
+            return None
+        return _adapter(m.SweepStatus).validate_python(event.data)
 
     def _connection_error(self, exc: httpx.TransportError, call: Call) -> APIConnectionError:
         url = f"{self.base_url}{call.path}"
@@ -164,6 +189,44 @@ class Botmoon(_Core):
     def __exit__(self, *exc_info) -> None:
         self.close()
 
+    def sweep_events(self, sweep_id: str, top: int | None = None) -> Iterator[ServerEvent]:
+        """The sweep's server-sent events (`progress` with the sweep document, then `done`) as they come; a
+        dropped stream is reopened (`max_retries` times in a row)."""
+        call = e.sweep_events(sweep_id, top)
+        attempt = 0
+        while True:
+            try:
+                with self._http.stream(call.method, call.path, **self._stream_args(call)) as response:
+                    if not response.is_success:
+                        response.read()
+                        if (wait := self._wait(attempt, response)) is None:
+                            self._decode(call, response)  # raises the server's error
+                    else:
+                        parser = EventParser()
+                        for line in response.iter_lines():
+                            if (event := parser.feed(line)) is not None:
+                                attempt = 0
+                                yield event
+                                if event.event in STREAM_ENDS:
+                                    return
+                        wait = self._wait(attempt, None)
+            except httpx.TransportError as exc:
+                if (wait := self._wait(attempt, None)) is None:
+                    raise self._connection_error(exc, call) from exc
+            if wait is None:
+                raise APIConnectionError(f"the event stream of {sweep_id} ended before it was done", call.path)
+            time.sleep(wait)
+            attempt += 1
+
+    def wait_sweep(self, sweep_id: str, top: int | None = None,
+                   on_progress: "Callable[[m.SweepStatus], Any] | None" = None) -> "m.SweepStatus":
+        """Follows the sweep's events until it is completed, failed or cancelled; `on_progress` sees each
+        progress document. Returns the final sweep (its ranked table: `top` rows)."""
+        for event in self.sweep_events(sweep_id, top):
+            if on_progress and (progress := self._progress(event)) is not None:
+                on_progress(progress)
+        return self.get_sweep(sweep_id, top)
+
     get_health = _sync(e.get_health)
     get_readiness = _sync(e.get_readiness)
     validate_code = _sync(e.validate_code)
@@ -196,6 +259,11 @@ class Botmoon(_Core):
     test_webhook = _sync(e.test_webhook)
     list_webhook_deliveries = _sync(e.list_webhook_deliveries)
     get_webhook_delivery = _sync(e.get_webhook_delivery)
+    create_sweep = _sync(e.create_sweep)
+    list_sweeps = _sync(e.list_sweeps)
+    get_sweep = _sync(e.get_sweep)
+    cancel_sweep = _sync(e.cancel_sweep)
+    get_sweep_result = _sync(e.get_sweep_result)
 
 
 class AsyncBotmoon(_Core):
@@ -239,6 +307,44 @@ class AsyncBotmoon(_Core):
     async def __aexit__(self, *exc_info) -> None:
         await self.close()
 
+    async def sweep_events(self, sweep_id: str, top: int | None = None) -> AsyncIterator[ServerEvent]:
+        """The sweep's server-sent events (`progress` with the sweep document, then `done`) as they come; a
+        dropped stream is reopened (`max_retries` times in a row)."""
+        call = e.sweep_events(sweep_id, top)
+        attempt = 0
+        while True:
+            try:
+                async with self._http.stream(call.method, call.path, **self._stream_args(call)) as response:
+                    if not response.is_success:
+                        await response.aread()
+                        if (wait := self._wait(attempt, response)) is None:
+                            self._decode(call, response)  # raises the server's error
+                    else:
+                        parser = EventParser()
+                        async for line in response.aiter_lines():
+                            if (event := parser.feed(line)) is not None:
+                                attempt = 0
+                                yield event
+                                if event.event in STREAM_ENDS:
+                                    return
+                        wait = self._wait(attempt, None)
+            except httpx.TransportError as exc:
+                if (wait := self._wait(attempt, None)) is None:
+                    raise self._connection_error(exc, call) from exc
+            if wait is None:
+                raise APIConnectionError(f"the event stream of {sweep_id} ended before it was done", call.path)
+            await asyncio.sleep(wait)
+            attempt += 1
+
+    async def wait_sweep(self, sweep_id: str, top: int | None = None,
+                         on_progress: "Callable[[m.SweepStatus], Any] | None" = None) -> "m.SweepStatus":
+        """Follows the sweep's events until it is completed, failed or cancelled; `on_progress` sees each
+        progress document. Returns the final sweep (its ranked table: `top` rows)."""
+        async for event in self.sweep_events(sweep_id, top):
+            if on_progress and (progress := self._progress(event)) is not None:
+                on_progress(progress)
+        return await self.get_sweep(sweep_id, top)
+
     get_health = _async(e.get_health)
     get_readiness = _async(e.get_readiness)
     validate_code = _async(e.validate_code)
@@ -271,3 +377,8 @@ class AsyncBotmoon(_Core):
     test_webhook = _async(e.test_webhook)
     list_webhook_deliveries = _async(e.list_webhook_deliveries)
     get_webhook_delivery = _async(e.get_webhook_delivery)
+    create_sweep = _async(e.create_sweep)
+    list_sweeps = _async(e.list_sweeps)
+    get_sweep = _async(e.get_sweep)
+    cancel_sweep = _async(e.cancel_sweep)
+    get_sweep_result = _async(e.get_sweep_result)

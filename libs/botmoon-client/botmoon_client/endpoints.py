@@ -151,6 +151,50 @@ def get_backtest(backtest_id: str) -> Call[m.BacktestResult]:
     return Call("getBacktest", "GET", f"/api/backtest/{_id(backtest_id)}", m.BacktestResult)
 
 
+# Parameter sweeps
+
+
+@operation("createSweep", "POST", "/api/backtest/sweeps")
+def create_sweep(body: m.SweepBody | Mapping[str, Any]) -> Call[m.SweepCreated]:
+    """Start a parameter sweep (a grid, or N random samples of a space), optionally walk-forward; answers its id at
+    once (202). Refused with the field and the reason: an empty or too large space, a parameter the strategy does
+    not take, an unknown objective, walk-forward windows that do not fit the data."""
+    return Call("createSweep", "POST", "/api/backtest/sweeps", m.SweepCreated, json=_body(body))
+
+
+@operation("listSweeps", "GET", "/api/backtest/sweeps")
+def list_sweeps(limit: int | None = None) -> Call[m.SweepList]:
+    """Recent sweeps, newest first: id, status, progress."""
+    return Call("listSweeps", "GET", "/api/backtest/sweeps", m.SweepList, params=_query(limit=limit))
+
+
+@operation("getSweep", "GET", "/api/backtest/sweeps/{sweep_id}")
+def get_sweep(sweep_id: str, top: int | None = None) -> Call[m.SweepStatus]:
+    """A sweep: status, progress (done, total, failed, ETA), the best so far, the ranked table (top N rows), and the
+    walk-forward windows, stitched out-of-sample equity, stability and overfitting warning."""
+    return Call("getSweep", "GET", f"/api/backtest/sweeps/{_id(sweep_id)}", m.SweepStatus, params=_query(top=top))
+
+
+@operation("cancelSweep", "DELETE", "/api/backtest/sweeps/{sweep_id}")
+def cancel_sweep(sweep_id: str) -> Call[m.SweepStatus]:
+    """Cancel a sweep: no further chunk starts, running ones are stopped; what finished stays readable."""
+    return Call("cancelSweep", "DELETE", f"/api/backtest/sweeps/{_id(sweep_id)}", m.SweepStatus)
+
+
+@operation("sweepEvents", "GET", "/api/backtest/sweeps/{sweep_id}/events")
+def sweep_events(sweep_id: str, top: int | None = None) -> Call[str]:
+    """The sweep as server-sent events: `progress` (the same document as getSweep) on each change, `done` last.
+    The clients' `sweep_events` iterates them (`ServerEvent`s)."""
+    return Call("sweepEvents", "GET", f"/api/backtest/sweeps/{_id(sweep_id)}/events", str, params=_query(top=top))
+
+
+@operation("getSweepResult", "GET", "/api/backtest/sweeps/{sweep_id}/results/{combination_id}")
+def get_sweep_result(sweep_id: str, combination_id: str | int) -> Call[m.BacktestResult]:
+    """One combination's full result, the same document /api/backtest/run returns."""
+    return Call("getSweepResult", "GET",
+                f"/api/backtest/sweeps/{_id(sweep_id)}/results/{_id(combination_id)}", m.BacktestResult)
+
+
 # Market data
 
 

@@ -40,6 +40,20 @@ from botmoon_gateway.schemas.strategies import (
     Summary,
     SummaryResponse,
 )
+from botmoon_gateway.schemas.sweeps import (
+    Constraint,
+    Metric,
+    ResultRow,
+    SweepBody,
+    SweepCreated,
+    SweepList,
+    SweepProgress,
+    SweepStatus,
+    SweepSummary,
+    WalkForwardPlan,
+    WalkForwardReport,
+    WindowResult,
+)
 from botmoon_gateway.schemas.webhooks import (
     DeliveryList,
     DeliveryOut,
@@ -58,9 +72,11 @@ BacktestResult = dict[str, Any]
 
 __all__ = [
     "BacktestConfig", "BacktestResult", "CandleColumns", "CandlesResponse", "CodeBody", "ConfigBody", "ConsoleStatus",
-    "DeliveryList", "DeliveryOut", "DeployBody", "DeployResponse", "EndpointIn", "EndpointList", "EndpointResponse",
-    "EndpointUpdate", "ErrorOut", "ExampleResponse", "ExecuteBody", "ExecuteResponse", "ExecutionList",
-    "ExecutionOut", "GapOut", "ProblemOut", "QuickBody", "RunBody", "RunningResponse", "SendBody", "SendResponse",
-    "SeriesOut", "SignalList", "StartBody", "StrategyList", "StrategyOut", "StrategyResponse", "Summary",
-    "SummaryResponse", "SymbolOut", "SymbolsResponse", "Target", "Timeframe", "ValidateResponse", "Validation",
+    "Constraint", "DeliveryList", "DeliveryOut", "DeployBody", "DeployResponse", "EndpointIn", "EndpointList",
+    "EndpointResponse", "EndpointUpdate", "ErrorOut", "ExampleResponse", "ExecuteBody", "ExecuteResponse",
+    "ExecutionList", "ExecutionOut", "GapOut", "Metric", "ProblemOut", "QuickBody", "ResultRow", "RunBody",
+    "RunningResponse", "SendBody", "SendResponse", "SeriesOut", "SignalList", "StartBody", "StrategyList",
+    "StrategyOut", "StrategyResponse", "Summary", "SummaryResponse", "SweepBody", "SweepCreated", "SweepList",
+    "SweepProgress", "SweepStatus", "SweepSummary", "SymbolOut", "SymbolsResponse", "Target", "Timeframe",
+    "ValidateResponse", "Validation", "WalkForwardPlan", "WalkForwardReport", "WindowResult",
 ]

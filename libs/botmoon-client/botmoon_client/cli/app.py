@@ -191,12 +191,12 @@ def backtest(
     if as_json:
         o.emit_json(r)
     else:
-        _print_backtest(r, html)
+        print_backtest(r, html)
     if not r.get("success"):
         finish(Exit.INVALID_CODE if r.get("problems") or r.get("status") == "rejected" else Exit.FAILED_RUN)
 
 
-def _print_backtest(r: dict[str, Any], html: Path | None) -> None:
+def print_backtest(r: dict[str, Any], html: Path | None) -> None:
     cfg = r.get("config", {})
     o.out.print(f"[bold]{r.get('backtest_id', '')}[/bold]  {cfg.get('exchange', '')} {cfg.get('symbol', '')} "
                 f"{cfg.get('timeframe', '')}  {cfg.get('data_points', '')} candles")
@@ -413,6 +413,8 @@ def mcp(url: Annotated[str | None, typer.Option(envvar="BOTMOON_URL", help="the 
 
 def main() -> None:
     from botmoon_client.cli.candles import candles_app
+    from botmoon_client.cli.sweep import sweep_app
 
     app.add_typer(candles_app, name="candles")
+    app.add_typer(sweep_app, name="sweep")
     app()

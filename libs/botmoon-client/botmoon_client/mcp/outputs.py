@@ -148,3 +148,61 @@ def trade_summary(trades: list[dict[str, Any]], shown: int = 5) -> TradeSummary:
                         long=sum(1 for t in trades if t.get("side") == "long"),
                         short=sum(1 for t in trades if t.get("side") == "short"),
                         first=pick[:shown], last=pick[shown:][-shown:])
+
+
+class SweepStarted(BaseModel):
+    sweep_id: str = Field(description="read it with get_sweep(sweep_id)")
+    status: str = Field(description="queued: the backtest nodes start on it at once")
+    total: int = Field(description="backtests the sweep runs (with walk-forward: in- and out-of-sample runs)")
+    combinations: int = Field(description="parameter combinations")
+    windows: int | None = Field(description="walk-forward windows; null without walk-forward")
+    objective: str
+    maximize: bool
+    next_step: str = Field(description="what to do now")
+
+
+class WalkForwardView(BaseModel):
+    windows: list[m.WindowResult] = Field(description="per window: the in-sample best parameters and their "
+                                                      "in-sample and out-of-sample results")
+    out_of_sample_metrics: dict[str, float | None] = Field(description="of the stitched out-of-sample equity")
+    stability: dict[str, Any] = Field(description="per parameter: how consistently the windows chose it")
+    overfitting: dict[str, Any] = Field(description="in-sample vs out-of-sample objective; warning=true means the "
+                                                    "in-sample results do not hold on unseen data")
+    stitched_equity_curve: list[dict[str, Any]] | None = Field(
+        None, description="the out-of-sample equity joined across windows (only when asked for)")
+
+
+class SweepView(BaseModel):
+    sweep_id: str
+    status: str = Field(description="queued, running, completed, failed or cancelled")
+    progress: m.SweepProgress
+    objective: str
+    maximize: bool = Field(description="true: larger objective values rank first")
+    best: m.ResultRow | None = Field(description="the best combination so far (passing the constraints first)")
+    results: list[m.ResultRow] = Field(description="the ranked table, best first; combination_id reads a row's "
+                                                   "full backtest with get_sweep_result")
+    walk_forward: WalkForwardView | None
+    error: str | None
+    next_step: str = Field(description="what to do now: poll again (and when), or read the results")
+
+
+def next_step(status: str, eta_s: float | None) -> str:
+    """Polling advice for a chat: how long to wait before asking again, or what the results are for."""
+    if status in ("queued", "running"):
+        wait = 5 if eta_s is None else max(2, min(30, round(eta_s / 3)))
+        return f"still {status}: call get_sweep again in about {wait} seconds (results so far are partial)"
+    if status == "completed":
+        return ("done: compare the top rows, check walk_forward.overfitting when present, and backtest the best "
+                "parameters with run_backtest (or read get_sweep_result) before deploying")
+    return f"{status}: see error; the rows finished before it stopped are in results"
+
+
+def sweep_view(sweep: Any, include_equity_curve: bool = False) -> SweepView:
+    wf = sweep.walk_forward
+    view = None if wf is None else WalkForwardView(
+        windows=wf.windows, out_of_sample_metrics=wf.out_of_sample_metrics,
+        stability={k: as_dict(v) for k, v in wf.stability.items()}, overfitting=as_dict(wf.overfitting),
+        stitched_equity_curve=[as_dict(p) for p in wf.stitched_equity_curve] if include_equity_curve else None)
+    return SweepView(sweep_id=sweep.sweep_id, status=sweep.status, progress=sweep.progress,
+                     objective=sweep.objective, maximize=sweep.maximize, best=sweep.best, results=sweep.results,
+                     walk_forward=view, error=sweep.error, next_step=next_step(sweep.status, sweep.progress.eta_s))

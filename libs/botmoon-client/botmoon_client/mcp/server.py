@@ -15,7 +15,7 @@ from pydantic import Field
 
 from botmoon_client import AsyncBotmoon
 from botmoon_client.errors import APIConnectionError, APIStatusError, ConflictError
-from botmoon_client.mcp import guide
+from botmoon_client.mcp import guide, sweeps
 from botmoon_client.mcp import outputs as o
 
 T = TypeVar("T")
@@ -255,6 +255,8 @@ def build_server(client_for: ClientFor) -> MCPServer:
         return o.Candles(symbol=r.symbol, exchange=r.exchange, timeframe=r.timeframe, source=r.source, count=r.count,
                          gaps=len(r.gaps), time=c.time, open=c.open, high=c.high, low=c.low, close=c.close,
                          volume=c.volume)
+
+    sweeps.register(tool, client_for, _call, run=RUN, read=READ, stop=STOP)
 
     @server.resource("botmoon://strategy/template", name="strategy-template", title="Strategy template",
                      mime_type="text/x-python", description="The full strategy template (Python).")
