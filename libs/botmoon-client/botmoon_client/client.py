@@ -118,7 +118,7 @@ class _Core:
 
     @staticmethod
     def _progress(event: ServerEvent) -> "m.SweepStatus | None":
-        if event.event != "progress" or not isinstance(event.data, dict):
+        if event.event not in ("progress", *STREAM_ENDS) or not isinstance(event.data, dict):
             return None
         return _adapter(m.SweepStatus).validate_python(event.data)
 
@@ -221,7 +221,7 @@ class Botmoon(_Core):
     def wait_sweep(self, sweep_id: str, top: int | None = None,
                    on_progress: "Callable[[m.SweepStatus], Any] | None" = None) -> "m.SweepStatus":
         """Follows the sweep's events until it is completed, failed or cancelled; `on_progress` sees each
-        progress document. Returns the final sweep (its ranked table: `top` rows)."""
+        document (the last one too). Returns the final sweep (its ranked table: `top` rows)."""
         for event in self.sweep_events(sweep_id, top):
             if on_progress and (progress := self._progress(event)) is not None:
                 on_progress(progress)
@@ -339,7 +339,7 @@ class AsyncBotmoon(_Core):
     async def wait_sweep(self, sweep_id: str, top: int | None = None,
                          on_progress: "Callable[[m.SweepStatus], Any] | None" = None) -> "m.SweepStatus":
         """Follows the sweep's events until it is completed, failed or cancelled; `on_progress` sees each
-        progress document. Returns the final sweep (its ranked table: `top` rows)."""
+        document (the last one too). Returns the final sweep (its ranked table: `top` rows)."""
         async for event in self.sweep_events(sweep_id, top):
             if on_progress and (progress := self._progress(event)) is not None:
                 on_progress(progress)

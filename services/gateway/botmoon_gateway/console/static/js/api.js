@@ -41,10 +41,11 @@ async function newKey(refused) {
   return pendingKey;
 }
 
-export async function api(path, { method = "GET", body, signal } = {}) {
+/** fetch() with the key header; a 401 asks for a key and tries again. */
+async function send(path, { method = "GET", body, signal, accept = "application/json" } = {}) {
   for (;;) {
     const key = sessionStorage.getItem(KEY);
-    const headers = { accept: "application/json" };
+    const headers = { accept };
     if (key) headers["x-api-key"] = key;
     if (body !== undefined) headers["content-type"] = "application/json";
     const response = await fetch(path, {
@@ -55,9 +56,54 @@ export async function api(path, { method = "GET", body, signal } = {}) {
       await newKey(Boolean(key));
       continue;
     }
-    const data = await response.json().catch(() => null);
-    if (!response.ok) throw new ApiError(response.status, data);
-    return data;
+    return response;
+  }
+}
+
+export async function api(path, options = {}) {
+  const response = await send(path, options);
+  const data = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+/**
+ * Reads a server-sent event stream (fetch, not EventSource, so the key travels in a header): calls
+ * `onEvent(name, data)` with each event's JSON; resolves when the stream ends or after the event `until`.
+ */
+export async function events(path, onEvent, { signal, until = "done" } = {}) {
+  const response = await send(path, { signal, accept: "text/event-stream" });
+  if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value.replace(/\r\n?/g, "\n");
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let name = "message";
+        const data = [];
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event:")) name = line.slice(6).trim();
+          else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+        }
+        if (!data.length) continue;
+        let parsed;
+        try {
+          parsed = JSON.parse(data.join("\n"));
+        } catch {
+          parsed = data.join("\n");
+        }
+        onEvent(name, parsed);
+        if (name === until) return;
+      }
+    }
+  } finally {
+    reader.cancel().catch(() => {});
   }
 }
 

@@ -6,11 +6,12 @@ const PAGES = {
   overview: () => import("./pages/overview.js"),
   code: () => import("./pages/code.js"),
   backtest: () => import("./pages/backtest.js"),
+  sweeps: () => import("./pages/sweeps.js"),
   strategies: () => import("./pages/strategies.js"),
   webhooks: () => import("./pages/webhooks.js"),
   executions: () => import("./pages/executions.js"),
 };
-const TITLES = { overview: "Overview", code: "Code", backtest: "Backtest", strategies: "Strategies",
+const TITLES = { overview: "Overview", code: "Code", backtest: "Backtest", sweeps: "Sweeps", strategies: "Strategies",
   webhooks: "Webhooks", executions: "Executions" };
 
 const main = document.getElementById("main");

@@ -109,3 +109,25 @@ export function returnsChart(el, runs) {
   chart.timeScale().fitContent();
   return { chart, destroy };
 }
+
+/** A walk-forward's stitched out-of-sample equity, a marker where each window's out-of-sample part starts. */
+export function stitchedChart(el, curve, windowStarts = []) {
+  const colors = palette();
+  const { chart, destroy } = baseChart(el);
+  const line = chart.addLineSeries({ color: colors.accent, lineWidth: 2, title: "out-of-sample equity",
+    priceFormat: { type: "price", precision: 2, minMove: 0.01 } });
+  const data = curve.map((p) => ({ time: seconds(p.time), value: p.equity }));
+  line.setData(data);
+  // A marker sits on a point of the series: the first one at or after the window's start.
+  const markers = [];
+  windowStarts.forEach((start, i) => {
+    const point = data.find((p) => p.time >= seconds(start));
+    if (point) markers.push({ time: point.time, id: `window-${i}`, shape: "square", position: "belowBar",
+      color: colors.muted, text: `W${i}` });
+  });
+  line.setMarkers(markers.sort((a, b) => a.time - b.time));
+  chart.timeScale().fitContent();
+  el.dataset.points = String(data.length);
+  el.dataset.windows = String(windowStarts.length);
+  return { chart, destroy };
+}
