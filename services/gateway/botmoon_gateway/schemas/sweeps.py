@@ -272,11 +272,14 @@ class ParameterStability(Reply):
 class Overfitting(Reply):
     in_sample_mean: float | None = Field(description="mean objective of each window's best in-sample run")
     out_of_sample_mean: float | None = Field(description="mean objective of the same combinations out-of-sample")
-    gap: float | None = Field(description="in_sample_mean - out_of_sample_mean (signed so positive is worse "
-                                          "out-of-sample when maximizing)")
-    ratio: float | None = Field(description="out_of_sample_mean / in_sample_mean; null when in_sample_mean <= 0")
-    threshold: float = Field(description="warning when ratio is below this")
-    warning: bool
+    gap: float | None = Field(description="how much worse out-of-sample is: in_sample_mean - out_of_sample_mean "
+                                          "when maximizing, the reverse when minimizing")
+    ratio: float | None = Field(description="the share of in-sample performance kept out-of-sample: "
+                                            "out_of_sample_mean / in_sample_mean when maximizing, in_sample_mean / "
+                                            "out_of_sample_mean when minimizing; null when the divisor is <= 0")
+    threshold: float = Field(description="the warning is raised when ratio is below this (or, with no ratio, "
+                                         "when gap > 0)")
+    warning: bool = Field(description="out-of-sample is much worse than in-sample: likely overfitting")
     message: str | None = None
 
 
