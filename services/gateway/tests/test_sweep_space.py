@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from botmoon_gateway.schemas.sweeps import SweepBody
-from botmoon_gateway.sweeps.space import SpaceError, chunks, combination_count, expand, grid_size
+from botmoon_gateway.sweeps.space import SpaceError, check_parameters, chunks, combination_count, expand, grid_size
 
 
 def space_of(samples=None, **space):
@@ -86,3 +86,13 @@ def test_chunks():
     assert list(chunks([], 3)) == []
     with pytest.raises(ValueError, match="at least 1"):
         list(chunks([1], 0))
+
+
+def test_parameters_the_strategy_does_not_take():
+    space = space_of(fast_period=[5], slow_period=[20])
+    check_parameters(space, {"fast_period", "slow_period", "tp_pct"})
+    check_parameters(space, set(), takes_any=True)
+    with pytest.raises(SpaceError) as caught:
+        check_parameters(space, {"fast_period", "tp_pct"})
+    assert str(caught.value) == "space.slow_period: the strategy does not take a parameter 'slow_period' (it takes: " \
+                                "fast_period, tp_pct)"

@@ -10,7 +10,7 @@ import itertools
 import json
 import math
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -124,6 +124,17 @@ def combination_at(values: Sequence[Sequence], index: int) -> list:
         index, position = divmod(index, len(column))
         combo.append(column[position])
     return combo[::-1]
+
+
+def check_parameters(space: Mapping[str, Any], accepted: Collection[str], takes_any: bool = False) -> None:
+    """Refuse a space parameter the strategy does not take (`accepted`: the names validation found; `takes_any`:
+    it takes **kwargs or reads parameters it does not name, so every name is accepted)."""
+    if takes_any:
+        return
+    for name in space:
+        if name not in accepted:
+            known = ", ".join(sorted(accepted)) or "none"
+            raise SpaceError(f"space.{name}", f"the strategy does not take a parameter {name!r} (it takes: {known})")
 
 
 def chunks(indexes: Sequence[int], size: int) -> Iterator[list[int]]:
