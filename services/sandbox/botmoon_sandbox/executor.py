@@ -11,7 +11,9 @@ from botmoon_runner import protocol
 from botmoon_sandbox import metrics
 from botmoon_sandbox.adapters.docker_engine import DockerEngine, RawRun
 from botmoon_sandbox.adapters.pool import ContainerPool
+from botmoon_sandbox.domain import flavour as flavours
 from botmoon_sandbox.domain import validation
+from botmoon_sandbox.domain.flavour import Flavour
 from botmoon_sandbox.domain.outcome import SIGKILL_EXIT, Limits, Outcome, Status, judge
 from botmoon_sandbox.settings import SandboxSettings
 
@@ -60,18 +62,21 @@ class Executor:
         finally:
             self._admitted -= 1
 
-    def _rejection(self, code: str, skip_validation: bool) -> Outcome | None:
+    def _checked(self, code: str, skip_validation: bool) -> tuple[Outcome | None, Flavour]:
+        """The rejection of invalid code, or None; and the cheapest flavour that has what the code imports
+        (code that skipped validation: by its import statements)."""
         if skip_validation:
-            return None
+            return None, flavours.for_code(code)
         report = self.validate(code)
-        return None if report.valid else Outcome(Status.REJECTED, problems=list(report.problems))
+        return (None if report.valid else Outcome(Status.REJECTED, problems=list(report.problems))), report.flavour
 
-    async def execute(self, code: str, skip_validation: bool = False) -> Outcome:
-        """Runs code once in a fresh container."""
-        if rejected := self._rejection(code, skip_validation):
+    async def execute(self, code: str, skip_validation: bool = False, flavour: Flavour | None = None) -> Outcome:
+        """Runs code once in a fresh container, of the given flavour or else the cheapest that serves it."""
+        rejected, needed = self._checked(code, skip_validation)
+        if rejected:
             return rejected
         async with self._admission():
-            box = await self._pool.acquire()
+            box = await self._pool.acquire(flavour or needed)
             try:
                 frame = protocol.encode({"op": "exec", "code": code, "max_output": self._s.max_output_bytes})
                 raw = await asyncio.to_thread(self._engine.call, box, frame, self._s.wall_time_s,
@@ -79,24 +84,26 @@ class Executor:
             finally:
                 self._pool.discard(box)
         outcome = self._judge(raw)
-        log.info("execution finished", extra={"status": outcome.status.value,
+        log.info("execution finished", extra={"status": outcome.status.value, "flavour": box.flavour.value,
                                               "elapsed_ms": round(raw.elapsed_s * 1000),
                                               "kill_reason": outcome.kill_reason})
         return outcome
 
     async def session(self, calls: AsyncIterator[SessionCall]) -> AsyncIterator[Outcome]:
-        """One container for a sequence of calls on a strategy; the first call loads its code.
-        Yields one outcome per call; anything but COMPLETED ends the session."""
+        """One container (of the numeric flavour: strategies get numpy and pandas) for a sequence of calls on a
+        strategy; the first call loads its code. Yields one outcome per call; anything but COMPLETED ends the
+        session."""
         first = await anext(calls, None)
         if first is None:
             return
         if first.op != "load":
             raise ValueError("a session starts with op 'load'")
-        if rejected := self._rejection(str(first.args.get("code", "")), first.skip_validation):
+        rejected, _ = self._checked(str(first.args.get("code", "")), first.skip_validation)
+        if rejected:
             yield rejected
             return
         async with self._admission():
-            box = await self._pool.acquire()
+            box = await self._pool.acquire(Flavour.NUMERIC)
             deadline = time.monotonic() + self._s.session_time_s
             try:
                 call: SessionCall | None = first

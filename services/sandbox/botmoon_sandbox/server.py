@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 async def run(settings: SandboxSettings) -> None:
     engine = DockerEngine(settings)
-    pool = ContainerPool(engine, settings.pool_size, settings.idle_ttl_s, settings.start_timeout_s,
-                         settings.reap_interval_s, settings.stream_bytes)
+    pool = ContainerPool(engine, settings.pool_bounds(), settings.pool_size, settings.pool_demand_half_life_s,
+                         settings.idle_ttl_s, settings.start_timeout_s, settings.reap_interval_s,
+                         settings.stream_bytes)
     executor = Executor(settings, engine, pool)
     metrics.POOL_IDLE.set_function(lambda: pool.idle_count)
 

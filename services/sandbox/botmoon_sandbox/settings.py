@@ -1,10 +1,12 @@
 """Sandbox settings, every limit from a SANDBOX_ environment variable with a safe default."""
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from botmoon_common.settings import ServiceSettings
 from botmoon_runner.protocol import head_limit
+from botmoon_sandbox.domain.flavour import Flavour
+from botmoon_sandbox.domain.pool_sizing import Bounds
 
 
 class SandboxSettings(ServiceSettings):
@@ -29,7 +31,18 @@ class SandboxSettings(ServiceSettings):
     max_session_reply_bytes: int = Field(64 << 20, ge=1 << 20,
                                          description="largest value (JSON) a strategy call may return")
 
-    pool_size: int = Field(2, ge=0)
+    pool_size: int = Field(6, ge=0, description="the most warm containers kept over every flavour (idle or "
+                           "starting): the pool's memory budget; 0 = a cold start per request")
+    # Each flavour's pool (SANDBOX_POOL_<FLAVOUR>_MIN/_MAX) keeps between its min and max warm, by demand.
+    pool_stdlib_min: int = Field(1, ge=0)
+    pool_stdlib_max: int = Field(4, ge=0)
+    pool_numpy_min: int = Field(0, ge=0)
+    pool_numpy_max: int = Field(2, ge=0)
+    pool_numpy_pandas_min: int = Field(1, ge=0)
+    pool_numpy_pandas_max: int = Field(4, ge=0)
+    pool_demand_half_life_s: float = Field(30.0, gt=0, description="how fast a flavour's demand (its rate of "
+                                           "acquisitions) forgets: the pool shrinks back to its min about this "
+                                           "long after the traffic stopped, times a few")
     pool_name: str = Field("default", pattern=r"^[a-zA-Z0-9_.-]+$")
     idle_ttl_s: float = Field(900.0, gt=0)
     max_concurrent: int = Field(4, ge=1)
@@ -41,6 +54,16 @@ class SandboxSettings(ServiceSettings):
     max_connection_age_s: float = Field(0.0, ge=0, description="clients reconnect (and re-resolve DNS, finding "
                                         "new replicas) after this long; 0 = never")
     max_connection_age_grace_s: float = Field(330.0, ge=0, description="time calls in flight get to finish then")
+
+    @model_validator(mode="after")
+    def _bounds_ordered(self) -> "SandboxSettings":
+        self.pool_bounds()
+        return self
+
+    def pool_bounds(self) -> dict[Flavour, Bounds]:
+        """Each flavour's min and max warm containers (raises when a min exceeds its max)."""
+        return {f: Bounds(getattr(self, f"pool_{f.setting_name}_min"), getattr(self, f"pool_{f.setting_name}_max"))
+                for f in Flavour}
 
     @property
     def stream_bytes(self) -> int:

@@ -8,8 +8,9 @@ import docker
 from docker.errors import APIError, NotFound
 from docker.types import LogConfig, Ulimit
 
-from botmoon_runner import protocol
+from botmoon_runner import flavours, protocol
 from botmoon_sandbox.adapters.attach_stream import AttachStream
+from botmoon_sandbox.domain.flavour import Flavour
 from botmoon_sandbox.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 LABEL_ROLE = "botmoon.sandbox"
 LABEL_POOL = "botmoon.sandbox.pool"
 LABEL_DEADLINE = "botmoon.sandbox.deadline"
+LABEL_FLAVOUR = "botmoon.sandbox.flavour"
 
 THREAD_ENV = {
     name: "1"
@@ -51,6 +53,7 @@ class SandboxContainer:
 
     id: str
     stream: AttachStream
+    flavour: Flavour = Flavour.NUMERIC
     started_at: float = field(default_factory=time.monotonic)
 
 
@@ -74,8 +77,9 @@ class DockerEngine:
         except NotFound:
             return False
 
-    def create_options(self) -> dict:
-        """Arguments of the engine's container create call: every limit of the sandbox."""
+    def create_options(self, flavour: Flavour = Flavour.STDLIB) -> dict:
+        """Arguments of the engine's container create call: every limit of the sandbox, and the flavour its
+        runner starts as."""
         s = self._s
         memory = s.memory_mb * 1024 * 1024
         fsize = s.fsize_mb * 1024 * 1024
@@ -96,7 +100,8 @@ class DockerEngine:
                 Ulimit(name="core", soft=0, hard=0),
             ],
             ipc_mode="private",
-            log_config=LogConfig(type="json-file", config={"max-size": "1m", "max-file": "1"}),
+            # No log: what the runner writes travels through the attach stream, and nothing reads a log.
+            log_config=LogConfig(type="none"),
             runtime=s.runtime or None,
         )
         return dict(
@@ -106,23 +111,25 @@ class DockerEngine:
             user=s.user,
             environment={**THREAD_ENV, "HOME": SCRATCH, "PYTHONDONTWRITEBYTECODE": "1",
                          protocol.MAX_OUTPUT_ENV: str(s.max_output_bytes),
-                         protocol.MAX_VALUE_ENV: str(s.max_session_reply_bytes)},
+                         protocol.MAX_VALUE_ENV: str(s.max_session_reply_bytes),
+                         flavours.FLAVOUR_ENV: flavour.value},
             hostname="sandbox",
             working_dir=SCRATCH,
             network_disabled=True,
-            labels={LABEL_ROLE: "1", LABEL_POOL: s.pool_name, LABEL_DEADLINE: f"{deadline:.0f}"},
+            labels={LABEL_ROLE: "1", LABEL_POOL: s.pool_name, LABEL_DEADLINE: f"{deadline:.0f}",
+                    LABEL_FLAVOUR: flavour.value},
             host_config=host_config,
         )
 
-    def start(self, max_bytes: int) -> SandboxContainer:
+    def start(self, max_bytes: int, flavour: Flavour) -> SandboxContainer:
         """Creates a container, attaches to it before it starts (so nothing it writes is missed and
-        no polling is needed), and starts it. Its runner then imports numpy and pandas and says ready."""
+        no polling is needed), and starts it. Its runner then imports what its flavour has and says ready."""
         try:
-            created = self._client.api.create_container(**self.create_options())
+            created = self._client.api.create_container(**self.create_options(flavour))
             sock = self._client.api.attach_socket(
                 created["Id"], params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
             )
-            box = SandboxContainer(created["Id"], AttachStream(sock, max_bytes))
+            box = SandboxContainer(created["Id"], AttachStream(sock, max_bytes), flavour)
             self._client.api.start(created["Id"])
         except (APIError, NotFound) as exc:
             raise EngineError(f"cannot start a sandbox container: {getattr(exc, 'explanation', None) or exc}") from exc

@@ -1,60 +1,93 @@
-"""A pool of started, idle sandbox containers; each one serves a single execution, then is destroyed."""
+"""Pools of started, idle sandbox containers, one per flavour; each container serves a single execution, then
+is destroyed. Each flavour's pool follows its demand between a min and a max (domain.pool_sizing)."""
 
 import asyncio
 import logging
 import time
+from dataclasses import dataclass, field
 
 from botmoon_sandbox import metrics
 from botmoon_sandbox.adapters.docker_engine import DockerEngine, EngineError, SandboxContainer
+from botmoon_sandbox.domain import pool_sizing
+from botmoon_sandbox.domain.flavour import Flavour
+from botmoon_sandbox.domain.pool_sizing import Bounds, DecayedRate
 
 log = logging.getLogger(__name__)
 
+TICK_S = 1.0  # how often targets follow a demand that decays with no event to wake the pool
+FIRST_LEAD_S = 1.0  # a flavour's start-to-ready time until one was measured
+LEAD_WEIGHT = 0.2  # of each new measurement in the running average of start-to-ready times
+
+
+@dataclass
+class _FlavourPool:
+    bounds: Bounds
+    demand: DecayedRate
+    idle: asyncio.Queue = field(default_factory=asyncio.Queue)
+    starting: int = 0
+    waiting: int = 0
+    lead_s: float = FIRST_LEAD_S
+    target: int = 0
+
 
 class ContainerPool:
-    def __init__(self, engine: DockerEngine, size: int, idle_ttl_s: float, start_timeout_s: float,
-                 reap_interval_s: float, stream_bytes: int):
+    def __init__(self, engine: DockerEngine, bounds: dict[Flavour, Bounds], budget: int, half_life_s: float,
+                 idle_ttl_s: float, start_timeout_s: float, reap_interval_s: float, stream_bytes: int):
         self._engine = engine
-        self._size = size
+        self._budget = budget
+        self._pools = {f: _FlavourPool(b, DecayedRate(half_life_s)) for f, b in bounds.items()}
         self._idle_ttl_s = idle_ttl_s
         self._start_timeout_s = start_timeout_s
         self._reap_interval_s = reap_interval_s
         self._stream_bytes = stream_bytes
-        self._idle: asyncio.Queue[SandboxContainer] = asyncio.Queue()
-        self._starting = 0
-        self._waiting = 0
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._removals: set[asyncio.Task] = set()
         self._closed = False
+        self._retarget(time.monotonic())
+        for flavour, pool in self._pools.items():
+            label = flavour.value
+            metrics.POOL_WARM.labels(label).set_function(pool.idle.qsize)
+            metrics.POOL_STARTING.labels(label).set_function(lambda p=pool: p.starting)
+            metrics.POOL_TARGET.labels(label).set_function(lambda p=pool: p.target)
+            metrics.POOL_DEMAND.labels(label).set_function(lambda p=pool: p.demand.rate(time.monotonic()))
 
     @property
     def idle_count(self) -> int:
-        return self._idle.qsize()
+        return sum(pool.idle.qsize() for pool in self._pools.values())
+
+    def idle(self, flavour: Flavour) -> int:
+        return self._pools[flavour].idle.qsize()
+
+    def target(self, flavour: Flavour) -> int:
+        return self._pools[flavour].target
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._refill_loop()))
         self._tasks.append(asyncio.create_task(self._reap_loop()))
 
-    async def acquire(self) -> SandboxContainer:
-        """A warm container; else one already starting; else a cold start.
+    async def acquire(self, flavour: Flavour) -> SandboxContainer:
+        """A warm container of the flavour; else one already starting; else a cold start.
         Refill is woken when a used container is discarded, after the execution, not during it."""
-        while not self._idle.empty():
-            box = self._idle.get_nowait()
+        pool = self._pools[flavour]
+        pool.demand.note(time.monotonic())
+        while not pool.idle.empty():
+            box = pool.idle.get_nowait()
             if self._fresh(box):
-                return box
-            self.discard(box)
-        if self._starting > self._waiting:
-            self._waiting += 1
+                return self._taken(box, "warm")
+            self._expire(box, "stale")
+        if pool.starting > pool.waiting:
+            pool.waiting += 1
             try:
-                box = await asyncio.wait_for(self._idle.get(), timeout=self._start_timeout_s)
+                box = await asyncio.wait_for(pool.idle.get(), timeout=self._start_timeout_s)
                 if self._fresh(box):
-                    return box
-                self.discard(box)
+                    return self._taken(box, "starting")
+                self._expire(box, "stale")
             except TimeoutError:
                 pass
             finally:
-                self._waiting -= 1
-        return await self._start_ready()
+                pool.waiting -= 1
+        return self._taken(await self._start_ready(flavour), "cold")
 
     def discard(self, box: SandboxContainer) -> None:
         """Removes a used container in the background."""
@@ -80,65 +113,92 @@ class ContainerPool:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        while not self._idle.empty():
-            self.discard(self._idle.get_nowait())
+        for pool in self._pools.values():
+            while not pool.idle.empty():
+                self.discard(pool.idle.get_nowait())
         await asyncio.gather(*self._removals, return_exceptions=True)
         await self.reap(everything=True)
+
+    @staticmethod
+    def _taken(box: SandboxContainer, source: str) -> SandboxContainer:
+        metrics.POOL_ACQUISITIONS.labels(box.flavour.value, source).inc()
+        return box
+
+    def _expire(self, box: SandboxContainer, reason: str) -> None:
+        metrics.POOL_EXPIRED.labels(box.flavour.value, reason).inc()
+        self.discard(box)
 
     def _fresh(self, box: SandboxContainer) -> bool:
         return time.monotonic() - box.started_at < self._idle_ttl_s
 
-    async def _start_ready(self) -> SandboxContainer:
-        box = await asyncio.to_thread(self._engine.start, self._stream_bytes)
+    async def _start_ready(self, flavour: Flavour) -> SandboxContainer:
+        began = time.monotonic()
+        box = await asyncio.to_thread(self._engine.start, self._stream_bytes, flavour)
         metrics.CONTAINER_STARTS.inc()
         if not await asyncio.to_thread(self._engine.wait_ready, box, self._start_timeout_s):
             self.discard(box)
-            raise EngineError("a sandbox container did not become ready")
+            raise EngineError(f"a sandbox container ({flavour.value}) did not become ready")
+        pool = self._pools[flavour]
+        pool.lead_s += LEAD_WEIGHT * (time.monotonic() - began - pool.lead_s)
         return box
 
-    async def _fill_one(self) -> None:
+    async def _fill_one(self, flavour: Flavour) -> None:
+        pool = self._pools[flavour]
         try:
-            box = await self._start_ready()
+            box = await self._start_ready(flavour)
         except EngineError as exc:
-            log.error("pool refill failed", extra={"error": str(exc)})
+            log.error("pool refill failed", extra={"flavour": flavour.value, "error": str(exc)})
             await asyncio.sleep(1.0)
             return
         finally:
-            self._starting -= 1
+            pool.starting -= 1
         if self._closed:
             self.discard(box)
         else:
-            self._idle.put_nowait(box)
+            pool.idle.put_nowait(box)
+
+    def _retarget(self, now: float) -> None:
+        targets = pool_sizing.targets({f: p.bounds for f, p in self._pools.items()},
+                                      {f: p.demand.rate(now) for f, p in self._pools.items()},
+                                      {f: p.lead_s for f, p in self._pools.items()}, self._budget)
+        for flavour, pool in self._pools.items():
+            pool.target = targets[flavour]
 
     async def _refill_loop(self) -> None:
         fills: set[asyncio.Task] = set()
         try:
             while not self._closed:
                 self._wake.clear()
-                self._recycle_stale()
-                while self._idle.qsize() + self._starting < self._size:
-                    self._starting += 1
-                    task = asyncio.create_task(self._fill_one())
-                    fills.add(task)
-                    task.add_done_callback(fills.discard)
+                self._retarget(time.monotonic())
+                for flavour, pool in self._pools.items():
+                    self._recycle(pool)
+                    while pool.idle.qsize() + pool.starting < pool.target:
+                        pool.starting += 1
+                        task = asyncio.create_task(self._fill_one(flavour))
+                        fills.add(task)
+                        task.add_done_callback(fills.discard)
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_ttl_s / 4)
+                    await asyncio.wait_for(self._wake.wait(), timeout=min(TICK_S, self._idle_ttl_s / 4))
                 except TimeoutError:
                     pass
         finally:
             # Starts in flight finish (and are discarded, the pool being closed) rather than leak.
             await asyncio.gather(*fills, return_exceptions=True)
 
-    def _recycle_stale(self) -> None:
+    def _recycle(self, pool: _FlavourPool) -> None:
+        """Removes idle containers past their time to live, then the oldest beyond the flavour's target."""
         kept = []
-        while not self._idle.empty():
-            box = self._idle.get_nowait()
+        while not pool.idle.empty():
+            box = pool.idle.get_nowait()
             if self._fresh(box):
                 kept.append(box)
             else:
-                self.discard(box)
-        for box in kept:
-            self._idle.put_nowait(box)
+                self._expire(box, "stale")
+        surplus = max(0, len(kept) + pool.starting - pool.target)
+        for box in kept[:surplus]:
+            self._expire(box, "surplus")
+        for box in kept[surplus:]:
+            pool.idle.put_nowait(box)
 
     async def _reap_loop(self) -> None:
         while not self._closed:

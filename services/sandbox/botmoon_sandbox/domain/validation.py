@@ -4,6 +4,8 @@ import ast
 from dataclasses import dataclass
 from enum import Enum
 
+from botmoon_sandbox.domain import flavour as flavours
+
 ALLOWED_MODULES = frozenset({
     "numpy", "pandas", "math", "cmath", "statistics", "datetime", "time", "zoneinfo",
     "calendar", "collections", "itertools", "functools", "operator", "json", "decimal",
@@ -75,6 +77,12 @@ class Problem:
 @dataclass(frozen=True)
 class Report:
     problems: tuple[Problem, ...]
+    imports: frozenset[str] = frozenset()  # every module the code's import statements name
+
+    @property
+    def flavour(self) -> flavours.Flavour:
+        """The cheapest container flavour that has what the code imports."""
+        return flavours.for_modules(self.imports)
 
     @property
     def errors(self) -> list[Problem]:
@@ -104,7 +112,7 @@ def validate(code: str, max_bytes: int = 256 * 1024) -> Report:
         return Report((Problem(1, 1, "too-complex", "code is nested too deeply to check"),))
     checker = _Checker(tree)
     checker.run()
-    return Report(tuple(sorted(checker.problems, key=lambda p: (p.line, p.column))))
+    return Report(tuple(sorted(checker.problems, key=lambda p: (p.line, p.column))), flavours.imported_modules(tree))
 
 
 def _bound_names(tree: ast.AST) -> set[str]:

@@ -5,7 +5,7 @@ the service stays in this process."""
 import os
 import sys
 
-from botmoon_runner import isolation, protocol
+from botmoon_runner import flavours, isolation, protocol
 from botmoon_runner.verdict import WorkerKilled, judge
 from botmoon_runner.worker import Observation, Worker
 
@@ -15,8 +15,7 @@ def main() -> None:
     replies = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     isolation.guard_runner()
-    import numpy  # noqa: F401 - imported now so the request does not wait for it (the worker inherits them)
-    import pandas  # noqa: F401
+    flavours.prepare(flavours.chosen())  # imported now so the request does not wait for it
 
     worker = Worker()
     devnull = os.open(os.devnull, os.O_RDONLY)

@@ -4,6 +4,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import sys
 
 
 def to_jsonable(value, depth: int = 0):
@@ -33,11 +34,13 @@ _UNCONVERTED = object()
 
 
 def _numeric(value, depth: int):
-    try:
-        import numpy as np
-        import pandas as pd
-    except ImportError:  # pragma: no cover - the image always has both
+    # A value of theirs exists only where they were imported; looking them up imports nothing (no pandas
+    # started for a numpy value, no search of the path in the stdlib flavour).
+    np, pd = sys.modules.get("numpy"), sys.modules.get("pandas")
+    if np is None:
         return _UNCONVERTED
+    if pd is None:
+        return _numpy_only(np, value, depth)
     if isinstance(value, (pd.DataFrame, pd.Series)):
         orient = "records" if isinstance(value, pd.DataFrame) else "index"
         return json.loads(value.to_json(orient=orient, date_format="iso"))
@@ -48,5 +51,13 @@ def _numeric(value, depth: int):
     if isinstance(value, np.ndarray):
         return to_jsonable(value.tolist(), depth + 1)
     if isinstance(value, pd.Index):
+        return to_jsonable(value.tolist(), depth + 1)
+    return _UNCONVERTED
+
+
+def _numpy_only(np, value, depth: int):
+    if isinstance(value, np.generic):
+        return to_jsonable(value.item(), depth + 1)
+    if isinstance(value, np.ndarray):
         return to_jsonable(value.tolist(), depth + 1)
     return _UNCONVERTED

@@ -190,7 +190,6 @@ def _serve(control: socket.socket) -> None:  # pragma: no cover - runs in the fo
     try:
         isolation.enter_worker(keep=control.fileno())
         from botmoon_runner.execute import run_code
-        from botmoon_runner.strategy import Session
 
         warm = run_code("result = {'warm': [1.5, None]}", 1024)  # the pages a run touches, copied now
         protocol.encode(warm, warm.pop("result_json").encode())
@@ -208,7 +207,10 @@ def _serve(control: socket.socket) -> None:  # pragma: no cover - runs in the fo
                 reply = run_code(request["code"], max_output)
                 value = reply.pop("result_json", None)
             else:
-                session = session or Session(max_output, int(request.get("max_value", 1 << 20)))
+                if session is None:
+                    from botmoon_runner.strategy import Session  # numpy and pandas: a session's flavour has them
+
+                    session = Session(max_output, int(request.get("max_value", 1 << 20)))
                 reply = session.handle(request)
                 value = reply.pop("value_json", None)
             _send(fds[0], protocol.encode(reply, value.encode("utf-8") if value is not None else b""))
