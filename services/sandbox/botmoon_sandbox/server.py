@@ -9,7 +9,7 @@ from botmoon_sandbox import metrics
 from botmoon_sandbox.adapters.docker_engine import DockerEngine
 from botmoon_sandbox.adapters.pool import ContainerPool
 from botmoon_sandbox.executor import Executor
-from botmoon_sandbox.probes import isolation_holds
+from botmoon_sandbox.probes import sandbox_holds
 from botmoon_sandbox.servicer import SandboxServicer
 from botmoon_sandbox.settings import SandboxSettings
 
@@ -32,7 +32,10 @@ async def run(settings: SandboxSettings) -> None:
             log.error("runner image missing", extra={"image": settings.runner_image})
             return False
         await pool.reap(everything=True)
-        if not await isolation_holds(executor):
+        if failed := await sandbox_holds(executor, engine, settings.runtime):
+            # Fail closed: NOT_SERVING, and this line (every retry) says why.
+            log.error("sandbox not ready: start-up probe failed",
+                      extra={"runtime": settings.runtime, "reason": str(failed), **failed.details})
             return False
         await pool.start()
         executor.accepting = True

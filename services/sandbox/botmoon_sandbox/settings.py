@@ -15,7 +15,9 @@ class SandboxSettings(ServiceSettings):
     port: int = 50051
     metrics_port: int = Field(9101, ge=0, le=65535, description="Prometheus /metrics; 0 disables")
     runner_image: str = "botmoon/sandbox-runner:latest"
-    runtime: str | None = Field(None, description="container runtime, e.g. runsc; engine default when unset")
+    runtime: str = Field("runc", pattern=r"^[A-Za-z0-9_.-]+$",
+                         description="container runtime of user code: runc, or runsc (gVisor); the start-up "
+                         "probes refuse to serve unless it is the one in force")
     user: str = "65534:65534"
 
     wall_time_s: float = Field(10.0, gt=0)

@@ -77,6 +77,27 @@ class DockerEngine:
         except NotFound:
             return False
 
+    def facts(self) -> dict:
+        """What the start-up probes compare against: the runtimes the engine has registered and its kernel."""
+        try:
+            info = self._client.info()
+        except APIError as exc:
+            raise EngineError(f"cannot read the engine's info: {exc}") from exc
+        return {"runtimes": sorted(info.get("Runtimes") or {}), "kernel": info.get("KernelVersion", ""),
+                "default_runtime": info.get("DefaultRuntime", "")}
+
+    def runtime_of_new_container(self) -> str:
+        """The runtime the engine records on a container made with the sandbox's own create options
+        (created, inspected, removed; never started)."""
+        try:
+            created = self._client.api.create_container(**self.create_options())
+        except (APIError, NotFound) as exc:
+            raise EngineError(f"cannot create a probe container: {getattr(exc, 'explanation', None) or exc}") from exc
+        try:
+            return self._client.api.inspect_container(created["Id"])["HostConfig"].get("Runtime") or ""
+        finally:
+            self.remove(created["Id"])
+
     def create_options(self, flavour: Flavour = Flavour.STDLIB) -> dict:
         """Arguments of the engine's container create call: every limit of the sandbox, and the flavour its
         runner starts as."""
@@ -102,7 +123,7 @@ class DockerEngine:
             ipc_mode="private",
             # No log: what the runner writes travels through the attach stream, and nothing reads a log.
             log_config=LogConfig(type="none"),
-            runtime=s.runtime or None,
+            runtime=s.runtime,
         )
         return dict(
             image=s.runner_image,
