@@ -1,109 +1,180 @@
-"""POST /api/ai/execute of the seed's hello-world through the gateway: warm pool, cold, sustained."""
+"""The sandbox through the gateway, per container runtime, in one run: the engine's own ceiling (bare
+`docker run`), then hello-world and numpy+pandas sustained, warm and cold latency; where the CPU goes."""
 
 import concurrent.futures
+import contextlib
 import os
 import tempfile
 import time
 
+import docker
 import httpx
 
+from bench.cpu_accounting import CpuLedger
 from bench.report import summary_ms, verdict, write_section
-from botmoon_testing.docker_state import remove_pool
+from bench.sandbox_ceiling import ceiling
+from bench.sandbox_cpu_table import cpu_section
+from bench.sandbox_runtimes import DedicatedEngine, Target, needs_dedicated, targets
 from botmoon_testing.processes import Gateway, Sandbox
 
 HELLO = {"code": "# My algorithm\nprint('Hello from AI!')\nresult = 42", "name": "MyAlgorithm"}
+HELLO_OUTPUT = "Hello from AI!\n"
+NUMERIC = {"code": "import numpy as np\nimport pandas as pd\n"
+                   "prices = pd.Series(np.arange(1.0, 201.0))\n"
+                   "print(round(prices.rolling(20).mean().iloc[-1], 2))\nresult = float(prices.sum())",
+           "name": "Numeric"}
+NUMERIC_OUTPUT = "190.5\n"
+PARALLEL = 4  # the ceiling's loops, and Botmoon's clients and pool
+WARM_P50_MS = {"runc": 15.0, "runsc": 50.0}
+NUMERIC_RATE = 4.0
+CEILING_SHARE = 0.8
 
 
-def _stack(pool_name: str, **sandbox_settings):
-    sandbox = Sandbox(pool_name, **sandbox_settings).start()
-    db = os.path.join(tempfile.mkdtemp(), "bench.db")
-    gateway = Gateway(sandbox.address, f"sqlite:///{db}").start()
-    return sandbox, gateway
+class Stack:
+    """A sandbox process on the target's engine and a gateway in front of it, on loopback."""
+
+    def __init__(self, target: Target, pool_name: str, **sandbox_settings):
+        self.target, self.pool_name = target, pool_name
+        runtime = {"runtime": target.sandbox_runtime} if target.sandbox_runtime else {}
+        self.sandbox = Sandbox(pool_name, **runtime, **sandbox_settings)
+        self.sandbox.process.env.update(target.env())
+        self.db = os.path.join(tempfile.mkdtemp(), "bench.db")
+
+    def __enter__(self) -> "Stack":
+        self.sandbox.start()
+        self.gateway = Gateway(self.sandbox.address, f"sqlite:///{self.db}").start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.gateway.stop()
+        self.sandbox.stop()
+        client = docker.DockerClient(base_url=self.target.docker_host) if self.target.docker_host \
+            else docker.from_env()
+        try:
+            for c in client.api.containers(all=True, filters={"label": f"botmoon.sandbox.pool={self.pool_name}"}):
+                try:
+                    client.api.remove_container(c["Id"], force=True)
+                except docker.errors.APIError:
+                    pass  # already gone or being removed
+        finally:
+            client.close()
+
+    def named(self) -> dict[int, str]:
+        return {os.getpid(): "bench client", self.sandbox.process.proc.pid: "sandbox service",
+                self.gateway.process.proc.pid: "gateway"}
 
 
-def _stop(sandbox: Sandbox, gateway: Gateway) -> None:
-    gateway.stop()
-    sandbox.stop()
-    remove_pool(sandbox.pool_name)
-
-
-def _one(client: httpx.Client) -> float:
+def _one(client: httpx.Client, payload: dict = HELLO, output: str = HELLO_OUTPUT) -> float:
     started = time.perf_counter()
-    reply = client.post("/api/ai/execute", json=HELLO)
+    reply = client.post("/api/ai/execute", json=payload)
     elapsed = time.perf_counter() - started
     body = reply.json()
-    if reply.status_code != 200 or body["output"] != "Hello from AI!\n" or body["result"] != 42:
+    if reply.status_code != 200 or body.get("output") != output or body.get("success") is not True:
         raise RuntimeError(f"bad reply: {reply.status_code} {body}")
     return elapsed
 
 
-def paced(pool_size: int, requests: int, warmup: int) -> dict:
-    """One request per second, after a warm-up."""
-    sandbox, gateway = _stack(f"bench-paced-{pool_size}", pool_size=pool_size)
-    try:
-        with httpx.Client(base_url=gateway.url, timeout=60) as client:
-            for _ in range(warmup):
-                _one(client)
-                time.sleep(1)
-            samples = []
-            for _ in range(requests):
-                tick = time.monotonic()
-                samples.append(_one(client))
-                time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
-        return summary_ms(samples)
-    finally:
-        _stop(sandbox, gateway)
+def paced(target: Target, pool_size: int, requests: int, warmup: int) -> dict:
+    """One hello-world per second, after a warm-up."""
+    with Stack(target, f"bench-paced-{target.runtime}-{pool_size}", pool_size=pool_size) as stack, \
+            httpx.Client(base_url=stack.gateway.url, timeout=60) as client:
+        for _ in range(warmup):
+            _one(client)
+            time.sleep(1)
+        samples = []
+        for _ in range(requests):
+            tick = time.monotonic()
+            samples.append(_one(client))
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+    return summary_ms(samples)
 
 
-def _cpu_seconds() -> float:
-    fields = open("/proc/stat").readline().split()[1:]
-    busy = sum(int(v) for i, v in enumerate(fields[:8]) if i not in (3, 4))  # all but idle and iowait
-    return busy / os.sysconf("SC_CLK_TCK")
+def sustained(target: Target, payload: dict, output: str, seconds: float) -> dict:
+    """As many executions as the machine sustains, PARALLEL clients, each execution in a fresh container."""
+    with Stack(target, f"bench-sustained-{target.runtime}", pool_size=PARALLEL, max_concurrent=PARALLEL,
+               queue_size=64) as stack, httpx.Client(base_url=stack.gateway.url, timeout=120) as client:
+        for _ in range(PARALLEL):
+            _one(client, payload, output)
+        time.sleep(5)  # let the pool refill before measuring
+        with CpuLedger(stack.named()) as ledger:
+            t0 = time.monotonic()
+
+            def loop() -> int:
+                n = 0
+                while time.monotonic() - t0 < seconds:
+                    _one(client, payload, output)
+                    n += 1
+                return n
+
+            with concurrent.futures.ThreadPoolExecutor(PARALLEL) as pool:
+                done = sum(f.result() for f in [pool.submit(loop) for _ in range(PARALLEL)])
+            elapsed = time.monotonic() - t0
+    return {"executions": done, "seconds": elapsed, "rate": done / elapsed,
+            "cpu_per_exec": ledger.machine_s / done, "ledger": ledger}
 
 
-def sustained(seconds: float, workers: int) -> dict:
-    """As many executions as the machine sustains, each in a fresh container."""
-    sandbox, gateway = _stack("bench-sustained", pool_size=workers, max_concurrent=workers, queue_size=64)
-    try:
-        with httpx.Client(base_url=gateway.url, timeout=120) as client:
-            for _ in range(workers):
-                _one(client)
-            time.sleep(5)  # let the pool refill before measuring
-            done = 0
-            cpu0, t0 = _cpu_seconds(), time.monotonic()
-            with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-                def loop() -> int:
-                    n = 0
-                    while time.monotonic() - t0 < seconds:
-                        _one(client)
-                        n += 1
-                    return n
+def measure(target: Target, quick: bool) -> dict:
+    seconds = 15 if quick else 30
+    return {
+        "ceiling": ceiling(target, seconds, PARALLEL),
+        "hello": sustained(target, HELLO, HELLO_OUTPUT, seconds),
+        "numeric": sustained(target, NUMERIC, NUMERIC_OUTPUT, seconds),
+        "warm": paced(target, pool_size=2, requests=20 if quick else 60, warmup=5),
+        "cold": paced(target, pool_size=0, requests=10 if quick else 20, warmup=2),
+    }
 
-                done = sum(f.result() for f in [pool.submit(loop) for _ in range(workers)])
-            elapsed, cpu = time.monotonic() - t0, _cpu_seconds() - cpu0
-        return {"executions": done, "seconds": elapsed, "rate": done / elapsed, "cpu_per_exec": cpu / done}
-    finally:
-        _stop(sandbox, gateway)
+
+def _rate(r: dict) -> str:
+    return f"{r['rate']:.2f}/s, {r['cpu_per_exec']:.2f} CPU-s each"
+
+
+def _cells(target: Target, m: dict | None) -> dict[str, str]:
+    if m is None:
+        return dict.fromkeys(("ceiling", "hello", "numeric", "warm", "cold"), "not run (below)")
+    share = m["hello"]["rate"] / m["ceiling"]["rate"]
+    warm_target = WARM_P50_MS.get(target.runtime, 50.0)
+    return {
+        "ceiling": _rate(m["ceiling"]),
+        "hello": f"{_rate(m['hello'])}; **{share:.0%}** of the ceiling: "
+                 f"{verdict(share, CEILING_SHARE, lower_is_better=False)}",
+        "numeric": f"{_rate(m['numeric'])}: {verdict(m['numeric']['rate'], NUMERIC_RATE, lower_is_better=False)}",
+        "warm": f"p50 **{m['warm']['p50']:.1f} ms** (≤ {warm_target:.0f} ms: {verdict(m['warm']['p50'], warm_target)}), "
+                f"p99 {m['warm']['p99']:.1f} ms, n={m['warm']['n']}",
+        "cold": f"p50 {m['cold']['p50']:.0f} ms (≤ 1.5 s: {verdict(m['cold']['p50'], 1500)}), "
+                f"p99 {m['cold']['p99']:.0f} ms, n={m['cold']['n']}",
+    }
+
+
+ROWS = (("ceiling", f"engine ceiling: bare `docker run --rm --network none` of the runner image, `python -I -S -c "
+                    f"pass`, {PARALLEL} at a time"),
+        ("hello", f"hello-world sustained, {PARALLEL} clients (target ≥ {CEILING_SHARE:.0%} of the ceiling)"),
+        ("numeric", f"numpy+pandas snippet sustained, {PARALLEL} clients (target ≥ {NUMERIC_RATE:.0f}/s)"),
+        ("warm", "hello-world, warm pool (size 2), 1 request/s"),
+        ("cold", "hello-world, pool size 0 (cold start per request), 1 request/s"))
 
 
 def run(quick: bool = False) -> None:
-    warm = paced(pool_size=2, requests=20 if quick else 60, warmup=5)
-    cold = paced(pool_size=0, requests=10 if quick else 20, warmup=2)
-    rate = sustained(seconds=15 if quick else 30, workers=3)
+    with DedicatedEngine() if needs_dedicated() else contextlib.nullcontext() as dedicated:
+        results = [(t, None if t.skipped else measure(t, quick)) for t in targets(dedicated)]
+    cells = [_cells(t, m) for t, m in results]
+    header = "| case | " + " | ".join(t.label if not t.skipped else t.runtime for t, _ in results) + " |"
+    rows = "\n".join(f"| {label} | " + " | ".join(c[key] for c in cells) + " |" for key, label in ROWS)
+    seconds = next((m["hello"]["seconds"] for _, m in results if m), 0)
     body = f"""
-Seed hello-world (`print('Hello from AI!')`, `result = 42`) through `POST /api/ai/execute`: gateway
-and sandbox as processes on loopback, the sandbox on the local Docker engine, each execution in a
-fresh container.
+Through `POST /api/ai/execute` (gateway and sandbox as processes on loopback), each execution in a fresh
+container, every runtime in the same run. Hello-world is the seed's example (`print('Hello from AI!')`,
+`result = 42`); the numpy+pandas snippet imports both and takes a rolling mean. Sustained rows run for about
+{seconds:.0f} s each after the pool has filled; CPU-s per execution is the whole machine's CPU time
+(`/proc/stat`, all processes) over that window divided by the executions completed in it.
 
-| case | n | p50 | p99 | max | target |
-|---|---|---|---|---|---|
-| warm pool (size 2), 1 request/s | {warm['n']} | {warm['p50']:.1f} ms | {warm['p99']:.1f} ms | {warm['max']:.1f} ms | p50 ≤ 30 ms: {verdict(warm['p50'], 30)}; p99 ≤ 150 ms: {verdict(warm['p99'], 150)} |
-| pool size 0 (cold start per request), 1 request/s | {cold['n']} | {cold['p50']:.0f} ms | {cold['p99']:.0f} ms | {cold['max']:.0f} ms | p50 ≤ 1.5 s: {verdict(cold['p50'], 1500)} |
-
-Sustained, a fresh container for every execution (pool 3, 3 clients, {rate['seconds']:.0f} s):
-**{rate['rate']:.2f} executions/s** (target ≥ 4: {verdict(rate['rate'], 4, lower_is_better=False)}), costing
-**{rate['cpu_per_exec']:.2f} CPU-seconds** of the machine per execution (all processes: dockerd,
-containerd, runc, the container's interpreter and its numpy/pandas imports, the services).
+{header}
+|---|{"---|" * len(results)}
+{rows}
 """
-    write_section("sandbox-execute", "Sandbox: execute latency and throughput", body)
+    for target, _ in (r for r in results if r[1] is None):
+        body += f"\n{target.runtime} not run: {target.skipped}.\n"
+    write_section("sandbox-execute", "Sandbox: execute throughput and latency, per runtime", body)
     print(body)
+    cpu = cpu_section([(t, m) for t, m in results if m], [t for t, m in results if m is None])
+    write_section("sandbox-cpu", "Sandbox: where the CPU goes, per execution", cpu)
+    print(cpu)

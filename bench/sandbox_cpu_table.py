@@ -1,0 +1,67 @@
+"""The per-process CPU split of the sandbox benchmark's sustained windows, as a docs/benchmarks.md section."""
+
+from bench.cpu_accounting import KINDS_ORDER, CpuLedger
+from bench.sandbox_runtimes import Target
+
+LOADS = (("ceiling", "bare `docker run`"), ("hello", "hello-world"), ("numeric", "numpy+pandas"))
+WHAT = {
+    "dockerd": "the Docker daemon (API, container create/start/attach/remove, its re-executed helpers)",
+    "containerd": "containerd",
+    "containerd-shim": "one shim per container (`containerd-shim-runc-v2`)",
+    "runc": "`runc create/start/delete` and `runc init` until it executes the container's program",
+    "runsc": "gVisor: `runsc` commands, the sandbox (Sentry, which runs the container's program) and its gofer",
+    "fuse-overlayfs (storage driver)": "the engine's storage driver here (one FUSE process per container "
+                                       "root file system, `fusermount3`)",
+    "docker CLI": "the `docker` client of the ceiling's loops",
+    "container processes": "inside the containers: the interpreter's start, the runner's imports, the code",
+    "sandbox service": "the sandbox service process (gRPC, pool, attach streams)",
+    "gateway": "the gateway process (HTTP, validation, the execution's database row)",
+    "bench client": "the benchmark's own HTTP clients",
+    "kernel threads": "kernel workers (network namespaces, block I/O, RCU, ...)",
+    "other processes": "everything else on the machine in that window",
+}
+
+
+def _ms(ledger: CpuLedger, kind: str, n: int) -> str:
+    seconds = ledger.by_kind.get(kind, 0.0)
+    return f"{seconds * 1000 / n:.0f}" if seconds else "—"
+
+
+def _table(m: dict) -> str:
+    loads = [(key, label, m[key]) for key, label in LOADS]
+    kinds = [k for k in KINDS_ORDER if any(r["ledger"].by_kind.get(k) for _, _, r in loads)]
+    kinds += sorted({k for _, _, r in loads for k in r["ledger"].by_kind} - set(kinds))
+    lines = ["| process | " + " | ".join(f"{label} (ms per execution)" for _, label, _ in loads) + " | what |",
+             "|---|" + "---|" * len(loads) + "---|"]
+    for kind in kinds:
+        lines.append(f"| {kind} | " + " | ".join(_ms(r["ledger"], kind, r["executions"]) for _, _, r in loads)
+                     + f" | {WHAT.get(kind, '')} |")
+    threads = [sum(r["ledger"].by_kind.values()) * 1000 / r["executions"] for _, _, r in loads]
+    machine = [r["ledger"].machine_s * 1000 / r["executions"] for _, _, r in loads]
+    lines.append("| **all threads** | " + " | ".join(f"**{v:.0f}**" for v in threads) + " | sum of the rows |")
+    lines.append("| machine (`/proc/stat`) | " + " | ".join(f"{v:.0f}" for v in machine)
+                 + " | the same window counted by the kernel per CPU (tick-sampled) |")
+    lines.append("| executions in the window | " + " | ".join(f"{r['executions']} in {r['seconds']:.0f} s"
+                                                          for _, _, r in loads) + " | |")
+    lost = sum(r["ledger"].lost for _, _, r in loads)
+    if lost:
+        lines.append(f"\n{lost} overruns of the taskstats receive buffer: some exit records were lost, so the "
+                     "short-lived rows are low.")
+    return "\n".join(lines)
+
+
+def cpu_section(measured: list[tuple[Target, dict]], skipped: list[Target]) -> str:
+    parts = ["""
+Per execution, in the sustained windows of the section above, CPU time split by process. Measured with the
+kernel's own per-thread accounting, not sampled by us: every thread alive at both ends of the window is read
+from `/proc/<pid>/task/<tid>/schedstat` (nanoseconds on a CPU), and every thread that exits inside it — runc,
+the shims, the containers' interpreters, all short-lived — is reported by the kernel through taskstats (a
+netlink record per exiting thread with its CPU time; `bench/cpu_accounting.py`). Processes are attributed by
+name (`dockerd`, `containerd`, `containerd-shim`, `runc`, `runsc`, `fuse-overlayfs`), then by ancestry (anything
+below a shim is the container's), then by process id (the services and the client, started by the benchmark).
+Everything running on the machine in the window is counted, so other work on the host shows up in its rows."""]
+    for target, m in measured:
+        parts.append(f"**{target.label}**\n\n{_table(m)}")
+    for target in skipped:
+        parts.append(f"**{target.runtime}**: not run: {target.skipped}.")
+    return "\n\n".join(parts) + "\n"
