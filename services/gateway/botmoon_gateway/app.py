@@ -10,7 +10,17 @@ from fastapi.staticfiles import StaticFiles
 
 from botmoon_gateway import errors, mcp_mount, openapi
 from botmoon_gateway.allowed_hosts import AllowedHosts
-from botmoon_gateway.api.routes import ai, backtest, console, health, marketdata, metrics, strategies, webhooks
+from botmoon_gateway.api.routes import (
+    ai,
+    backtest,
+    console,
+    health,
+    marketdata,
+    metrics,
+    strategies,
+    sweeps,
+    webhooks,
+)
 from botmoon_gateway.backends import Backends
 from botmoon_gateway.console import install as install_console
 from botmoon_gateway.db import Database
@@ -19,6 +29,7 @@ from botmoon_gateway.live.runner import LiveRunner
 from botmoon_gateway.middleware import ApiKeys, RequestContext
 from botmoon_gateway.retention import ExecutionPruner
 from botmoon_gateway.settings import GatewaySettings
+from botmoon_gateway.sweeps.runner import SweepRunner
 from botmoon_gateway.webhooks import Deliverer, DeliveryPolicy, UrlGuard
 
 
@@ -39,12 +50,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                            settings.webhook_backoff_max_s, settings.webhook_max_response_bytes))
         app.state.live = LiveRunner(app.state.db, app.state.backends, app.state.deliverer, settings)
         await app.state.live.start()
+        app.state.sweeps = SweepRunner(app.state.db, app.state.backends, settings)
+        await app.state.sweeps.start()
         pruner = ExecutionPruner(app.state.db, settings.executions_keep, settings.executions_max_age_days,
                                  settings.executions_prune_interval_s)
         pruner.start()
         async with mcp_sessions.run():
             yield
         await pruner.close()
+        await app.state.sweeps.close()
         await app.state.live.close()
         await app.state.deliverer.close()
         await app.state.backends.close()
@@ -70,6 +84,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(ai.router)
     app.include_router(marketdata.router)
+    app.include_router(sweeps.router)  # before backtest's /api/backtest/{backtest_id}
     app.include_router(backtest.router)
     app.include_router(strategies.router)
     app.include_router(console.router)

@@ -56,6 +56,12 @@ def check_free(kind: str) -> None:
         current[0].refuse_if_full(kind, current[1])
 
 
+def current_client() -> str:
+    """The current request's client as fair use counts it ("" outside a request): sweeps keep it for their limit."""
+    current = _current.get()
+    return current[1] if current is not None else ""
+
+
 @asynccontextmanager
 async def hold(kind: str):
     """One of the current client's `kind` slots for the block; LimitReached when all are taken. Outside a

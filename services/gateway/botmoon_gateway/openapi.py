@@ -31,6 +31,17 @@ SUMMARY = {"total_strategies": 3, "running_strategies": 1, "enabled_strategies":
 STRATEGY_BRIEF = {"id": "strat_abc123", "name": "EMA cross", "algorithm_id": "algo_abc123", "class_name": "EMACross",
                   "status": "running", "enabled": True}
 ENDPOINT = {"url": "https://your-webhook-url.com/webhook", "name": "my bot", "generate_secret": True}
+SWEEP = {"code": STRATEGY,
+         "backtest_config": {**CONFIG, "limit": None, "start": "2025-01-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"},
+         "space": {"fast_period": {"start": 5, "stop": 50, "step": 5}, "slow_period": [50, 100, 200]},
+         "objective": "sharpe_ratio", "constraints": [{"metric": "total_trades", "min": 10}]}
+SWEEP_ROW = {"rank": 1, "combination_id": 7, "params": {"fast_period": 15, "slow_period": 100},
+             "objective_value": 1.42, "passed": True, "metrics": {"sharpe_ratio": 1.42, "total_trades": 24}}
+SWEEP_STATUS = {"success": True, "sweep_id": "sw_abc123", "status": "running",
+                "progress": {"done": 12, "total": 30, "failed": 0, "eta_s": 4.5}, "objective": "sharpe_ratio",
+                "maximize": True, "best": SWEEP_ROW, "results": [SWEEP_ROW], "walk_forward": None,
+                "created_at": "2026-02-17T12:00:00Z", "started_at": "2026-02-17T12:00:00Z", "finished_at": None,
+                "error": None}
 
 
 class Op:
@@ -79,6 +90,25 @@ OPERATIONS: dict[tuple[str, str], Op] = {
                                          response={"success": True, "code": STRATEGY,
                                                    "strategy_params": {"tp_pct": 2.0, "sl_pct": 1.0},
                                                    "backtest_config": CONFIG}),
+    ("POST", "/api/backtest/sweeps"): Op(
+        "createSweep", "Start a parameter sweep (grid, samples, walk-forward)", SWEEP,
+        {"success": True, "sweep_id": "sw_abc123", "status": "queued", "total": 30, "combinations": 30,
+         "windows": None, "objective": "sharpe_ratio", "maximize": True, "created_at": "2026-02-17T12:00:00Z"}),
+    ("GET", "/api/backtest/sweeps"): Op(
+        "listSweeps", "List recent sweeps",
+        response={"success": True, "sweeps": [{k: SWEEP_STATUS[k] for k in ("sweep_id", "status", "progress",
+                                                                            "objective", "created_at")}]}),
+    ("GET", "/api/backtest/sweeps/{sweep_id}"): Op("getSweep", "Get a sweep's progress and ranked results",
+                                                   response=SWEEP_STATUS),
+    ("GET", "/api/backtest/sweeps/{sweep_id}/events"): Op(
+        "sweepEvents", "Follow a sweep as server-sent events",
+        response="event: progress\ndata: {\"sweep_id\": \"sw_abc123\", \"status\": \"running\", ...}\n\n"),
+    ("DELETE", "/api/backtest/sweeps/{sweep_id}"): Op("cancelSweep", "Cancel a sweep",
+                                                      response={**SWEEP_STATUS, "status": "cancelled"}),
+    ("GET", "/api/backtest/sweeps/{sweep_id}/results/{combination_id}"): Op(
+        "getSweepResult", "Get one sweep run's full result",
+        response={**BACKTEST, "sweep_id": "sw_abc123", "combination_id": 7,
+                  "params": {"fast_period": 15, "slow_period": 100}}),
     ("GET", "/api/backtest/{backtest_id}"): Op("getBacktest", "Get a stored backtest result", response=BACKTEST),
     ("GET", "/api/marketdata/candles"): Op(
         "getCandles", "Get candles of one series",
