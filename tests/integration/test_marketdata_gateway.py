@@ -16,18 +16,23 @@ def test_symbols_lists_btc_eth_sol_with_real_candles(client):
     assert reply.status_code == 200
     body = reply.json()
     assert body["success"] is True and body["exchanges"] == ["binance", "okx"]
-    # Only timeframes with candles (bundled 5m and up, resampled where not bundled): no 1m, no 3m.
-    assert body["timeframes"] == ["5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d"]
+    # Only timeframes with candles (bundled 5m and up, resampled where not bundled), and BTC spot's bundled 1m.
+    from_5m = ["5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d"]
+    assert body["timeframes"] == ["1m", "3m", *from_5m]
     futures = {s["symbol"]: s for s in body["symbols"] if s["type"] == "CRYPTO_FUTURE"}
     assert set(futures) == {"BTC/USDT:USDT", "ETH/USDT:USDT", "SOL/USDT:USDT"}
     assert [futures[s]["name"] for s in sorted(futures)] == ["Bitcoin", "Ethereum", "Solana"]
     btc = futures["BTC/USDT:USDT"]
-    assert btc["exchange"] == "binance" and btc["timeframes"] == body["timeframes"]
+    assert btc["exchange"] == "binance" and btc["timeframes"] == from_5m
     hourly = next(d for d in btc["data"] if d["timeframe"] == "1h")
     assert hourly == {"timeframe": "1h", "first": "2024-12-31T00:00:00Z", "last": "2026-02-19T17:00:00Z",
                       "count": 9978, "source": "bundled"}
-    spot = {s["symbol"] for s in body["symbols"] if s["type"] == "CRYPTO_SPOT"}
-    assert spot == {"BTC/USDT", "ETH/USDT", "SOL/USDT"}
+    spot = {s["symbol"]: s for s in body["symbols"] if s["type"] == "CRYPTO_SPOT"}
+    assert set(spot) == {"BTC/USDT", "ETH/USDT", "SOL/USDT"}
+    assert spot["BTC/USDT"]["timeframes"] == body["timeframes"] and spot["ETH/USDT"]["timeframes"] == from_5m
+    assert next(d for d in spot["BTC/USDT"]["data"] if d["timeframe"] == "1h") == {
+        "timeframe": "1h", "first": "2021-01-01T00:00:00Z", "last": "2026-05-16T17:00:00Z", "count": 47_068,
+        "source": "bundled"}
     assert client.get("/api/backtest/symbols", params={"exchange": "okx"}).json()["symbols"] == []
 
 
@@ -95,7 +100,7 @@ def test_the_spelling_decides_the_series_and_the_reply_names_it(client):
 
 
 @pytest.mark.parametrize(("params", "says"), [
-    ({"symbol": "BTC/USDT", "timeframe": "1m"}, "no candles for BTC/USDT (CRYPTO_SPOT) 1m on binance"),
+    ({"symbol": "ETH/USDT", "timeframe": "1m"}, "no candles for ETH/USDT (CRYPTO_SPOT) 1m on binance"),
     ({"symbol": "BTC/USDT:USDT", "timeframe": "1h", "start": "2020-01-01", "end": "2020-01-02"},
      "no candles for BTC/USDT:USDT (CRYPTO_FUTURE) 1h on binance with open times from 2020-01-01T00:00:00Z up to "
      "2020-01-02T00:00:00Z"),

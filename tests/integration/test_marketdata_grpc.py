@@ -93,13 +93,13 @@ def test_down_exchange_falls_back_to_bundled_and_a_bad_symbol_is_invalid(tmp_pat
     fake.down = True
     try:
         # Nine days after the last bundled candle: the newest 48 must come from the exchange, which is down.
-        with serve(settings(tmp_path, fake), Clock(1_772_236_800_000), load={("SOL", "1h")}) as server:
+        with serve(settings(tmp_path, fake), Clock(1_779_667_200_000), load={("SOL", "1h")}) as server:
             client = stub(server.address)
             reply = client.GetCandles(pb.GetCandlesRequest(exchange="binance", symbol="SOLUSDT",
                                                            market_type=candles_pb2.MARKET_TYPE_CRYPTO_SPOT,
                                                            timeframe="1h", limit=48))
             assert reply.source == candles_pb2.CANDLE_SOURCE_BUNDLED and len(reply.candles.close) == 48
-            assert reply.last_open_ms == 1_771_466_400_000  # SOL spot's last bundled candle
+            assert reply.last_open_ms == 1_778_950_800_000  # SOL spot's last bundled candle, 2026-05-16 17:00
             assert "binance could not be reached" in reply.source_detail
             with pytest.raises(grpc.RpcError) as missing:
                 client.GetCandles(pb.GetCandlesRequest(symbol="ETHUSDT", timeframe="1h", limit=10))

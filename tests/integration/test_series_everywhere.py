@@ -56,6 +56,6 @@ def test_every_endpoint_names_the_series_it_used(api):
 def test_a_strategy_on_a_series_without_candles_is_a_404_saying_which(api):
     deployed = api.post("/api/ai/deploy", json={"code": STRATEGY, "name": "no data", "auto_run": False}).json()
     reply = api.post(f"/api/strategies/{deployed['strategy']['id']}/start",
-                     json={"symbols": ["BTC/USDT"], "timeframe": "1m"})
+                     json={"symbols": ["ETH/USDT"], "timeframe": "1m"})
     assert reply.status_code == 404
-    assert "no candles for BTC/USDT (CRYPTO_SPOT) 1m on binance" in reply.json()["error"]
+    assert "no candles for ETH/USDT (CRYPTO_SPOT) 1m on binance" in reply.json()["error"]

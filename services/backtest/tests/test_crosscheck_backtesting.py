@@ -27,12 +27,15 @@ from botmoon_backtest.domain import Candles, ExitReason, Levels, Signals, Simula
 
 # The real Binance candles the project ships (services/marketdata/.../bundled, see docs/marketdata.md).
 DATA = (Path(__file__).resolve().parents[2] / "marketdata" / "botmoon_marketdata" / "bundled"
-        / "binance-spot_BTCUSDT_1h.csv.gz")
+        / "binance-spot-since2021_BTCUSDT_1h.csv.gz")
+# The span these cases were first checked on (2024-09-14 00:00 → 2026-02-19 03:00), which has no halt.
+SPAN_MS = (1_726_272_000_000, 1_771_470_000_000)
 CAPITAL = 1_000_000.0
 
 @pytest.fixture(scope="module")
 def market():
     frame = pd.read_csv(DATA)
+    frame = frame[frame["timestamp"].between(*SPAN_MS)].reset_index(drop=True)
     candles = Candles.from_arrays(frame["timestamp"], frame["open"], frame["high"], frame["low"], frame["close"])
     close = frame["close"]
     above = (close.ewm(span=9, adjust=False).mean() > close.ewm(span=21, adjust=False).mean()).to_numpy()

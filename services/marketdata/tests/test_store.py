@@ -108,6 +108,6 @@ def test_bundled_files_load_once(store, tmp_path):
 
 def test_every_bundled_file_is_named_and_valid():
     items = bundled.bundled_files()
-    assert len(items) == 21
+    assert len(items) == 22  # 21 of the first set less its spot 1h, the second set's 4 (SOURCES.md)
     assert {b.instrument.base for b in items} == {"BTC", "ETH", "SOL"}
     assert {b.instrument.exchange for b in items} == {"binance"}

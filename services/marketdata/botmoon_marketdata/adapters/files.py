@@ -30,7 +30,8 @@ def hints(path: Path) -> FileHints:
     name = path.name
     for suffix in (".gz", ".csv", ".json", ".feather"):
         name = name.removesuffix(suffix)
-    if m := re.fullmatch(r"(binance|okx)-(spot|futures)_([A-Z0-9]+)_(\w+)", name):
+    # binance-spot_BTCUSDT_1h, or with a data set's tag: binance-spot-since2021_BTCUSDT_1h
+    if m := re.fullmatch(r"(binance|okx)-(spot|futures)(?:-[a-z0-9]+)?_([A-Z0-9]+)_(\w+)", name):
         return FileHints(m.group(3), m.group(4), m.group(2) == "futures", m.group(1))
     if m := re.fullmatch(r"([A-Z0-9]+)_([A-Z0-9]+)(_[A-Z0-9]+)?-(\w+?)(-futures|-mark|-funding_rate)?", name):
         futures = bool(m.group(3)) or m.group(5) == "-futures"
