@@ -13,6 +13,9 @@ const TEMPLATE = "ema_cross";
 const HEATMAP_MAX_ROWS = 2500;  // the whole table of any grid a heatmap can show, in each event
 const REDRAW_MS = 400;
 const UNFINISHED = new Set(["queued", "running"]);
+// One hue, stronger for better values (readable with red-green colour blindness); the value is printed too.
+const HEAT_MIN = 8;
+const HEAT_MAX = 70;
 
 let charts = [];
 let follow = null;  // the event stream being read, aborted on leaving the page
@@ -250,7 +253,8 @@ function sweepView(box) {
     cancel.hidden = !UNFINISHED.has(s.status);
     const best = s.best;
     clear(cards, card(`Best ${s.objective}`, best ? num(best.objective_value, 3) : "—"),
-      card("Best parameters", best ? paramsText(best.params) : "—"),
+      card("Best parameters", h("span", { class: "params" }, best
+        ? Object.entries(best.params).map(([k, v]) => h("span", {}, `${k}=${v}`)) : "—")),
       card("Trades (best)", best ? String(best.metrics.total_trades ?? "—") : "—"),
       card("Return % (best)", best ? num(best.metrics.total_return_pct) : "—"),
       card("Ranked", s.maximize ? "highest first" : "lowest first"));
@@ -311,7 +315,7 @@ function drawHeatmap(box, sweep, allRows, windows, window, chooseWindow) {
     const t = high === low ? 1 : (v - low) / (high - low);
     return sweep.maximize ? t : 1 - t;
   };
-  const best = sweep.best && !windows ? sweep.best.combination_id : null;
+  const best = rows.find((r) => r.rank === 1)?.combination_id;
   const table = h("table", { class: "heatmap", id: "sw-heatmap", dataset: { rows: down.length, columns: across.length } },
     h("caption", { class: "visually-hidden" }, `${sweep.objective} for each ${a}${b ? ` and ${b}` : ""}`),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, b ? `${a} ↓ · ${b} →` : a),
@@ -324,7 +328,7 @@ function drawHeatmap(box, sweep, allRows, windows, window, chooseWindow) {
         const label = `${a}=${y}${b ? `, ${b}=${x}` : ""}: ${sweep.objective} ${num(row.objective_value, 3)}`
           + (row.rank ? `, rank ${row.rank}` : "") + (row.passed ? "" : ", does not pass");
         return h("td", { class: `cell num${row.combination_id === best ? " best" : ""}${row.passed ? "" : " failed"}`,
-          title: label, style: g === null ? null : `--heat: ${Math.round(g * 100)}%`,
+          title: label, style: g === null ? null : `--heat: ${Math.round(HEAT_MIN + g * (HEAT_MAX - HEAT_MIN))}%`,
           dataset: { value: row.objective_value ?? "", rank: row.rank ?? "", combination: row.combination_id } },
         h("span", { class: "visually-hidden" }, label), h("span", { "aria-hidden": "true" },
           num(row.objective_value, 2)));
@@ -332,7 +336,7 @@ function drawHeatmap(box, sweep, allRows, windows, window, chooseWindow) {
   clear(box, head, h("div", { class: "table-wrap plain heat-wrap" }, table),
     h("div", { class: "legend" }, h("span", { class: "heat-scale", "aria-hidden": "true" }),
       h("span", {}, `worst ${num(sweep.maximize ? low : high, 3)} → best ${num(sweep.maximize ? high : low, 3)}`),
-      h("span", {}, "outlined: the best; hatched: fails a constraint")));
+      h("span", {}, "outlined: rank 1; hatched: fails a constraint")));
 }
 
 function drawTable(box, sweep, rows) {
