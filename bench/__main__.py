@@ -2,11 +2,11 @@
 
 import sys
 
-from bench import backtest_e2e, console_ui, gateway_db, marketdata_candles, mcp_overhead, sandbox_execute
+from bench import backtest_e2e, console_ui, gateway_db, marketdata_candles, mcp_overhead, sandbox_execute, sweep
 
 SUITES = {"sandbox": sandbox_execute.run, "marketdata": marketdata_candles.run,
           "backtest": backtest_e2e.run, "mcp": mcp_overhead.run,
-          "console": console_ui.run, "database": gateway_db.run}
+          "console": console_ui.run, "database": gateway_db.run, "sweep": sweep.run}
 
 
 def main(argv: list[str]) -> None:
