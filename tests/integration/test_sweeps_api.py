@@ -10,6 +10,7 @@ import time
 import httpx
 import pytest
 
+from botmoon_common.timefmt import iso
 from botmoon_testing.processes import BacktestNode, Gateway
 
 pytestmark = [pytest.mark.docker, pytest.mark.stack]
@@ -197,6 +198,40 @@ def test_each_run_is_identical_to_the_same_backtest_run_alone(api, code):
             assert stored[part] == alone[part], part
     missing = api.get(f"/api/backtest/sweeps/{created['sweep_id']}/results/99")
     assert missing.status_code == 404
+
+
+def test_walk_forward_tests_each_windows_in_sample_best_out_of_sample(api, code):
+    config = {"symbol": "BTC/USDT:USDT", "timeframe": "1h", "start": "2025-01-01T00:00:00Z",
+              "end": "2025-04-01T00:00:00Z"}
+    body = sweep_body(code, backtest_config=config, space={"fast_period": [5, 12], "slow_period": [26]},
+                      walk_forward={"in_sample": "30d", "out_of_sample": "15d"})
+    created = api.post("/api/backtest/sweeps", json=body)
+    assert created.status_code == 202, created.text
+    created = created.json()
+    # 90 days of candles, rolling 30 + 15 days moved by 15: windows start on days 0, 15, 30, 45
+    assert created["windows"] == 4 and created["combinations"] == 2 and created["total"] == 4 * 2 + 4
+    status = wait_for(api, created["sweep_id"], finished)
+    assert status["status"] == "completed" and status["progress"]["done"] == 12, status["progress"]
+    report = status["walk_forward"]
+    day = 86_400_000
+    start_ms = 1735689600000  # 2025-01-01
+    for w, window in enumerate(report["windows"]):
+        is_start, is_end = start_ms + w * 15 * day, start_ms + (w * 15 + 30) * day
+        assert window["in_sample"] == {"start": iso(is_start), "end": iso(is_end)}
+        assert window["out_of_sample"] == {"start": iso(is_end), "end": iso(is_end + 15 * day)}
+        in_sample = [r for r in status["results"] if r["window"] == w]
+        assert len(in_sample) == 2
+        best = max(in_sample, key=lambda r: r["metrics"]["sharpe_ratio"])
+        assert window["best_params"] == best["params"] and window["combination_id"] == best["combination_id"]
+        alone = api.post("/api/backtest/run", json={"code": code, "strategy_params": best["params"],
+                                                     "backtest_config": {**config, "start": iso(is_end),
+                                                                         "end": iso(is_end + 15 * day)}}).json()
+        assert window["out_of_sample_objective"] == alone["metrics"]["sharpe_ratio"]
+        assert window["out_of_sample_metrics"] == alone["metrics"]
+        stored = api.get(f"/api/backtest/sweeps/{created['sweep_id']}/results/"
+                         f"{window['out_of_sample_combination_id']}").json()
+        assert stored["equity_curve"] == alone["equity_curve"] and stored["params"] == best["params"]
+    assert report["stitched_equity_curve"] and report["overfitting"]["threshold"] == 0.5
 
 
 def test_cancel_stops_the_work(api, code):

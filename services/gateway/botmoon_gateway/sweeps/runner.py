@@ -142,7 +142,11 @@ class SweepRunner:
             plan = sweep.request["plan"]
             await self._run_items(sweep, first_phase(plan))
             if plan.get("windows"):
-                await self._run_items(sweep, await asyncio.to_thread(self._second_phase, sweep))
+                tests, untestable = await asyncio.to_thread(self._second_phase, sweep)
+                await asyncio.to_thread(store.save_items, self.db, [
+                    self._row(sweep, item, False, None, "no in-sample run of this window has a value of the objective "
+                                                        "to choose by") for item in untestable])
+                await self._run_items(sweep, tests)
             status, error = await asyncio.to_thread(self._outcome, sweep_id)
             if await asyncio.to_thread(store.finish, self.db, sweep_id, self.owner, status, error):
                 log.info("sweep finished", extra={"sweep": sweep_id, "status": status})
@@ -153,19 +157,19 @@ class SweepRunner:
             await asyncio.to_thread(store.finish, self.db, sweep_id, self.owner, "failed",
                                     f"internal error: {type(exc).__name__}: {exc}")
 
-    def _second_phase(self, sweep: Sweep) -> list[Item]:
-        """Walk-forward: each window's best in-sample combination, on that window's out-of-sample range."""
+    def _second_phase(self, sweep: Sweep) -> tuple[list[Item], list[Item]]:
+        """Walk-forward: each window's best in-sample combination on that window's out-of-sample range; and the
+        windows where no run could be chosen (no objective value), whose out-of-sample run is recorded failed."""
         plan = sweep.request["plan"]
         rows = store.summaries(self.db, sweep.id, "in_sample")
-        items = []
+        tests, untestable = [], []
         for w, window in enumerate(plan["windows"]):
             best = best_of([r for r in rows if r.window == w], sweep.objective, sweep.maximize,
                            sweep.request.get("constraints") or [])
-            if best is None:
-                continue
-            items.append(Item(out_of_sample_index(plan, w), "out_of_sample", w, best.params,
-                              window["out_of_sample"][0], window["out_of_sample"][1]))
-        return items
+            item = Item(out_of_sample_index(plan, w), "out_of_sample", w, best.params if best is not None else {},
+                        window["out_of_sample"][0], window["out_of_sample"][1])
+            (tests if best is not None else untestable).append(item)
+        return tests, untestable
 
     def _outcome(self, sweep_id: str) -> tuple[str, str | None]:
         """completed when a run succeeded; failed (with the first run's error) when none did."""
