@@ -12,6 +12,7 @@ const OBJECTIVES = ["sharpe_ratio", "sortino_ratio", "calmar_ratio", "total_retu
 const TEMPLATE = "ema_cross";
 const HEATMAP_MAX_ROWS = 2500;  // the whole table of any grid a heatmap can show, in each event
 const REDRAW_MS = 400;
+const STREAM_RETRIES = 5;
 const UNFINISHED = new Set(["queued", "running"]);
 // One hue, stronger for better values (readable with red-green colour blindness); the value is printed too.
 const HEAT_MIN = 8;
@@ -203,24 +204,29 @@ async function watch(box, sweep, historyBox) {
     drawn = performance.now();
     view.update(latest);
   };
+  const path = `/api/backtest/sweeps/${encodeURIComponent(sweep.sweep_id)}`;
   view.onCancel(async () => {
-    const stopped = await attempt(() => api(`/api/backtest/sweeps/${sweep.sweep_id}`, { method: "DELETE" }));
+    const stopped = await attempt(() => api(path, { method: "DELETE" }));
     if (stopped) notice(`Sweep ${sweep.sweep_id} cancelled`, true);
   });
-  await attempt(() => events(`/api/backtest/sweeps/${encodeURIComponent(sweep.sweep_id)}/events${query({
-    top: HEATMAP_MAX_ROWS })}`, (name, data) => {
-    if (!data || typeof data !== "object") return;
-    latest = data;
-    if (name === "done") return;
-    if (performance.now() - drawn >= REDRAW_MS) redraw();
-    else if (!timer) timer = setTimeout(redraw, REDRAW_MS);
-  }, { signal: controller.signal }));
-  if (timer) clearTimeout(timer);
-  if (controller.signal.aborted) return;
+  let final = latest;
+  // A dropped stream (a gateway restarted, a proxy's timeout) is opened again while the sweep is unfinished.
+  for (let round = 0; round < STREAM_RETRIES && UNFINISHED.has(final.status); round += 1) {
+    if (round) await new Promise((resolve) => setTimeout(resolve, 1000 * round));
+    await attempt(() => events(`${path}/events${query({ top: HEATMAP_MAX_ROWS })}`, (name, data) => {
+      if (!data || typeof data !== "object") return;
+      latest = data;
+      if (name === "done") return;
+      if (performance.now() - drawn >= REDRAW_MS) redraw();
+      else if (!timer) timer = setTimeout(redraw, REDRAW_MS);
+    }, { signal: controller.signal }));
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (controller.signal.aborted) return;
+    // The stream's documents hold the table's first rows; the full one fills the heatmap.
+    final = await attempt(() => api(`${path}${query({ top: HEATMAP_MAX_ROWS })}`)) || latest;
+  }
   follow = null;
-  // The stream's last document has the table's first rows; the full one fills the heatmap.
-  const final = await attempt(() => api(`/api/backtest/sweeps/${encodeURIComponent(sweep.sweep_id)}${query({
-    top: HEATMAP_MAX_ROWS })}`)) || latest;
   view.update(final);
   view.finish(final);
   drawHistory(historyBox);
@@ -232,18 +238,21 @@ function sweepView(box) {
   const counts = h("span", { id: "sw-counts" });
   const eta = h("span", { class: "muted", id: "sw-eta" });
   const cancel = h("button", { type: "button", class: "small", id: "sw-cancel" }, "Cancel sweep");
-  const progress = h("div", { class: "progress", role: "status", "aria-live": "polite" }, bar, counts, eta, cancel);
+  // The bar and counts change several times a second: screen readers hear the start and the end only.
+  const progress = h("div", { class: "progress" }, bar, counts, eta, cancel);
+  const announce = h("p", { class: "visually-hidden", role: "status", id: "sw-announce" });
   const cards = h("div", { class: "cards", id: "sw-cards" });
   const error = h("div", { id: "sw-error" });
   const heat = h("section", { class: "panel", id: "sw-heat", "aria-labelledby": "sw-heat-title" });
   const table = h("section", { class: "panel", id: "sw-table", "aria-labelledby": "sw-table-title" });
   const wfBox = h("section", { id: "sw-wf-result", "aria-label": "Walk-forward" });
-  clear(box, title, progress, error, cards, heat, table, wfBox);
+  clear(box, title, announce, progress, error, cards, heat, table, wfBox);
   box.dataset.state = "running";
   let heatWindow = null;
 
   function update(s) {
     const p = s.progress;
+    if (!announce.textContent) announce.textContent = `Sweep ${s.sweep_id} ${s.status}: ${p.total} runs.`;
     box.dataset.sweepId = s.sweep_id;
     clear(title, `${s.sweep_id} `, badge(s.status, { cancelled: "plain", queued: "info" }[s.status]));
     bar.max = Math.max(1, p.total);
@@ -272,6 +281,7 @@ function sweepView(box) {
 
   function finish(s) {
     cancel.hidden = true;
+    announce.textContent = `Sweep ${s.sweep_id} ${s.status}: ${s.progress.done} of ${s.progress.total} runs.`;
     if (s.walk_forward) drawWalkForward(wfBox, s);
     box.dataset.state = "done";
     box.dataset.status = s.status;
