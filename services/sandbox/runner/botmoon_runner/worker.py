@@ -9,6 +9,7 @@ import fcntl
 import gc
 import os
 import select
+import signal
 import socket
 import termios
 from dataclasses import dataclass
@@ -57,13 +58,14 @@ class Worker:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child's coverage is not collected
             ours.close()
+            _forget_sigchld_pipe()
             if requests != 0:
                 os.dup2(requests, 0)
             _serve(theirs)
         theirs.close()
         self.pid = pid
         self._sock = ours
-        self._pidfd = os.pidfd_open(pid)
+        self._pidfd = _exit_watch(pid)
         self.exit_status: int | None = None
         self._pipe: int | None = None
         self._hits_before: int | None = None
@@ -127,7 +129,7 @@ class Worker:
             worker_ended = False
             for fd, _ in events:
                 if fd == self._pidfd:
-                    worker_ended = True
+                    worker_ended = self._ended()
                 elif reply_open:
                     chunk = os.read(read_end, CHUNK)
                     if not chunk:
@@ -162,6 +164,19 @@ class Worker:
             return False
         return True
 
+    def _ended(self) -> bool:
+        """The exit watch woke: a pidfd says the worker ended; the SIGCHLD pipe only that some child did."""
+        if not _SIGCHLD_PIPE or self._pidfd != _SIGCHLD_PIPE[0]:
+            return True
+        with contextlib.suppress(BlockingIOError):
+            os.read(self._pidfd, 4096)
+        if self.exit_status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid == 0:
+                return False
+            self.exit_status = status
+        return True
+
     def _wait_exit(self, seen: Observation) -> None:
         if self.exit_status is None:
             self.exit_status = os.waitpid(self.pid, 0)[1]
@@ -169,7 +184,37 @@ class Worker:
 
     def close(self) -> None:
         self._sock.close()
-        os.close(self._pidfd)
+        if self._pidfd not in _SIGCHLD_PIPE:
+            os.close(self._pidfd)
+
+
+_SIGCHLD_PIPE: list[int] = []  # [read end, write end], made once: the process has one wakeup descriptor
+
+
+def _forget_sigchld_pipe() -> None:
+    """In the worker: the runner's SIGCHLD wake-up is not its own."""
+    if _SIGCHLD_PIPE:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in _SIGCHLD_PIPE:
+            os.close(fd)
+        _SIGCHLD_PIPE.clear()
+
+
+def _exit_watch(pid: int) -> int:
+    """A descriptor that polls readable when the worker ends: its pidfd, or where the kernel has none (gVisor's
+    2022 release) a pipe that SIGCHLD writes to (set_wakeup_fd), after which `_ended` asks waitpid."""
+    try:
+        return os.pidfd_open(pid)
+    except OSError:
+        if not _SIGCHLD_PIPE:
+            read_end, write_end = os.pipe()
+            os.set_blocking(read_end, False)
+            os.set_blocking(write_end, False)
+            signal.signal(signal.SIGCHLD, lambda *_: None)
+            signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+            _SIGCHLD_PIPE.extend((read_end, write_end))
+        return _SIGCHLD_PIPE[0]
 
 
 def _pending(fd: int) -> int:
