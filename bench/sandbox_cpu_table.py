@@ -1,6 +1,8 @@
 """The per-process CPU split of the sandbox benchmark's sustained windows, as a docs/benchmarks.md section."""
 
-from bench.cpu_accounting import KINDS_ORDER, CpuLedger
+import os
+
+from bench.cpu_accounting import KINDS_ORDER, STORAGE, CpuLedger
 from bench.sandbox_runtimes import Target
 
 LOADS = (("ceiling", "bare `docker run`"), ("hello", "hello-world"), ("numeric", "numpy+pandas"))
@@ -50,7 +52,33 @@ def _table(m: dict) -> str:
     return "\n".join(lines)
 
 
-def cpu_section(measured: list[tuple[Target, dict]], skipped: list[Target]) -> str:
+ENGINE = ("dockerd", "containerd", "containerd-shim", "runc", "runsc", STORAGE)
+SERVICES = ("sandbox service", "gateway")
+
+
+def _budget(m: dict, rates: dict[str, float]) -> str:
+    """Per load: the CPU an execution may cost at its target rate on this machine, and where it went."""
+    cores = os.cpu_count() or 1
+    lines = []
+    for key, label in LOADS[1:]:
+        r, target_rate = m[key], rates[key]
+        by, n = r["ledger"].by_kind, r["executions"]
+
+        def part(kinds: tuple[str, ...], by=by, n=n) -> float:
+            return sum(by.get(k, 0.0) for k in kinds) * 1000 / n
+
+        total = r["ledger"].machine_s * 1000 / n
+        engine, inside, services = part(ENGINE), part(("container processes",)), part(SERVICES)
+        rest = total - engine - inside - services
+        lines.append(f"- {label}: at {target_rate:.1f}/s on {cores} cores an execution may cost "
+                     f"{cores * 1000 / target_rate:.0f} ms of CPU; it cost {total:.0f} ms: the engine "
+                     f"(dockerd, containerd, shim, runtime, storage) {engine:.0f}, the container's processes "
+                     f"{inside:.0f}, the services {services:.0f}, everything else {rest:.0f}.")
+    return "\n".join(lines)
+
+
+def cpu_section(measured: list[tuple[Target, dict]], skipped: list[Target],
+                rates: dict[Target, dict[str, float]]) -> str:
     parts = ["""
 Per execution, in the sustained windows of the section above, CPU time split by process. Measured with the
 kernel's own per-thread accounting, not sampled by us: every thread alive at both ends of the window is read
@@ -61,7 +89,7 @@ name (`dockerd`, `containerd`, `containerd-shim`, `runc`, `runsc`, `fuse-overlay
 below a shim is the container's), then by process id (the services and the client, started by the benchmark).
 Everything running on the machine in the window is counted, so other work on the host shows up in its rows."""]
     for target, m in measured:
-        parts.append(f"**{target.label}**\n\n{_table(m)}")
+        parts.append(f"**{target.label}**\n\n{_table(m)}\n\n{_budget(m, rates[target])}")
     for target in skipped:
         parts.append(f"**{target.runtime}**: not run: {target.skipped}.")
     return "\n\n".join(parts) + "\n"

@@ -18,7 +18,7 @@ COMPOSE_FILE = Path(__file__).resolve().parents[1] / "deploy" / "compose" / "com
 ENGINE_START_S = 240.0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Target:
     runtime: str
     docker_host: str | None = None  # None: the environment's own engine
