@@ -14,6 +14,8 @@ declare -A images=(
 )
 local_pkgs=(libs/botmoon-proto libs/botmoon-common libs/botmoon-client services/sandbox/runner services/sandbox services/gateway services/marketdata services/backtest)
 mkdir -p "$out/cache"
+# setuptools' build/ directories keep files since deleted from the sources; a wheel built over them ships them.
+for pkg in "${local_pkgs[@]}"; do rm -rf "$pkg/build"; done
 rm -rf "$out/own-all" "$out"/cache/botmoon_*.whl
 # Our own packages first, so dependency resolution finds them as wheels.
 "$pip" wheel -q --no-deps --no-build-isolation -w "$out/own-all" "${local_pkgs[@]}"
