@@ -155,6 +155,7 @@ ROWS = (("ceiling", f"engine ceiling: bare `docker run --rm --network none` of t
 
 
 def run(quick: bool = False) -> None:
+    load = os.getloadavg()[1]
     with DedicatedEngine() if needs_dedicated() else contextlib.nullcontext() as dedicated:
         results = [(t, None if t.skipped else measure(t, quick)) for t in targets(dedicated)]
     cells = [_cells(t, m) for t, m in results]
@@ -166,7 +167,8 @@ Through `POST /api/ai/execute` (gateway and sandbox as processes on loopback), e
 container, every runtime in the same run. Hello-world is the seed's example (`print('Hello from AI!')`,
 `result = 42`); the numpy+pandas snippet imports both and takes a rolling mean. Sustained rows run for about
 {seconds:.0f} s each after the pool has filled; CPU-s per execution is the whole machine's CPU time
-(`/proc/stat`, all processes) over that window divided by the executions completed in it.
+(`/proc/stat`, all processes) over that window divided by the executions completed in it. The host's load
+average (5 min) when the run began: {load:.1f} on {os.cpu_count()} cores{" (`--quick`: short windows)" if quick else ""}.
 
 {header}
 |---|{"---|" * len(results)}
