@@ -208,8 +208,9 @@ class CpuLedger:
     `named` maps process ids the caller knows (services, the client) to their kind; their children count with
     them unless they are engine processes themselves."""
 
-    def __init__(self, named: dict[int, str] | None = None):
+    def __init__(self, named: dict[int, str] | None = None, runtime: str = "runc"):
         self.named = dict(named or {})
+        self.runtime = runtime  # whose re-executed binary ("exe") a shim's child is: runc's init or gVisor's sandbox
         self.by_kind: dict[str, float] = {}
         self.by_name: dict[tuple[str, str], float] = {}  # (kind, process name) -> CPU-seconds
         self.machine_s = 0.0
@@ -271,8 +272,10 @@ class CpuLedger:
             return "kernel threads"
         if proc.comm in _REEXEC_NAMES or proc.comm.startswith("memfd:"):
             parent = processes.get(proc.ppid)
-            if parent and parent.comm.startswith(("containerd-shim", "runc")):
-                return "runc"  # runc init, before it names itself
+            if parent and parent.comm.startswith(("runc", "runsc")):
+                return "runsc" if parent.comm.startswith("runsc") else "runc"  # runc init unnamed yet; gVisor's sandbox
+            if parent and parent.comm.startswith("containerd-shim"):
+                return self.runtime  # reparented to the shim when its runtime command exited
             return self._kind(proc.ppid, processes, memo)
         if own := next((k for prefix, k in ENGINE_KINDS if proc.comm.startswith(prefix)), None):
             return own

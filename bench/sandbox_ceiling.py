@@ -22,7 +22,7 @@ def ceiling(target: Target, seconds: float, parallel: int = 4) -> dict:
     env = {**os.environ, **target.env()}
     argv = command(target)
     subprocess.run(argv, env=env, check=True, capture_output=True)  # image and runtime warm, and it works
-    with CpuLedger({os.getpid(): "bench client"}) as ledger:
+    with CpuLedger({os.getpid(): "bench client"}, target.runtime) as ledger:
         t0 = time.monotonic()
 
         def loop() -> int:

@@ -97,7 +97,7 @@ def sustained(target: Target, payload: dict, output: str, seconds: float) -> dic
         for _ in range(PARALLEL):
             _one(client, payload, output)
         time.sleep(5)  # let the pool refill before measuring
-        with CpuLedger(stack.named()) as ledger:
+        with CpuLedger(stack.named(), target.runtime) as ledger:
             t0 = time.monotonic()
 
             def loop() -> int:
