@@ -278,6 +278,36 @@ def test_a_gateway_killed_mid_sweep_is_replaced_and_the_job_completes(sandbox, m
         second.stop()
 
 
+def test_two_gateways_on_one_database_never_run_the_same_sweep(sandbox, marketdata, replicas, database, code, api,
+                                                              gateway):
+    other = start_gateway(sandbox, marketdata, replicas, database)
+    try:
+        space = {"fast_period": [5, 9, 13, 17], "slow_period": [30, 40]}
+        with httpx.Client(base_url=other.url, timeout=180) as second:
+            created = [client.post("/api/backtest/sweeps", json=sweep_body(code, space=space)).json()
+                       for client in (api, second, api, second)]
+        for sweep in created:
+            every_combination_once(wait_for(api, sweep["sweep_id"], finished), 8)
+        ran = [runs_logged(gateway), runs_logged(other)]
+        for sweep in created:
+            assert sum(sweep["sweep_id"] in found for found in ran) == 1, (sweep["sweep_id"], ran)
+    finally:
+        other.stop()
+
+
+def runs_logged(service: Gateway) -> set[str]:
+    """The sweeps this gateway process started running, from its JSON log."""
+    found = set()
+    for line in service.process.logs().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("message") == "sweep running":
+            found.add(entry.get("sweep"))
+    return found
+
+
 def test_a_replica_stopped_mid_sweep_still_completes_every_combination_once(api, code, replicas):
     space = {"fast_period": list(range(3, 12)), "slow_period": [30, 40]}  # 18 runs, 6 chunks
     created = api.post("/api/backtest/sweeps", json=sweep_body(code, space=space)).json()

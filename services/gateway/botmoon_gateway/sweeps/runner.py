@@ -143,7 +143,7 @@ class SweepRunner:
             await self._run_items(sweep, first_phase(plan))
             if plan.get("windows"):
                 tests, untestable = await asyncio.to_thread(self._second_phase, sweep)
-                await asyncio.to_thread(store.save_items, self.db, [
+                await asyncio.to_thread(store.save_items, self.db, sweep.id, [
                     self._row(sweep, item, False, None, "no in-sample run of this window has a value of the objective "
                                                         "to choose by") for item in untestable])
                 await self._run_items(sweep, tests)
@@ -204,7 +204,8 @@ class SweepRunner:
                 async for index, success, document in self._stream(sweep, list(missing.values())):
                     item = missing.pop(index, None)
                     if item is not None:
-                        await asyncio.to_thread(store.save_items, self.db, [self._row(sweep, item, success, document)])
+                        await asyncio.to_thread(store.save_items, self.db, sweep.id,
+                                                [self._row(sweep, item, success, document)])
                 if missing:
                     raise ChunkIncomplete(f"the chunk's stream ended with {len(missing)} run(s) missing")
             except (grpc.aio.AioRpcError, ChunkIncomplete) as exc:
@@ -215,7 +216,7 @@ class SweepRunner:
                     log.warning("sweep chunk failed", extra={"sweep": sweep.id, "items": len(missing),
                                                              "attempts": attempt, "reason": reason})
                     rows = [self._row(sweep, item, False, None, reason) for item in missing.values()]
-                    await asyncio.to_thread(store.save_items, self.db, rows)
+                    await asyncio.to_thread(store.save_items, self.db, sweep.id, rows)
                     return
                 log.info("sweep chunk retried", extra={"sweep": sweep.id, "items": len(missing), "attempt": attempt,
                                                        "reason": reason})
@@ -233,7 +234,7 @@ class SweepRunner:
             failure = document.get("error") or {}
             error = ": ".join(str(p) for p in (failure.get("type"), failure.get("message")) if p) or "the run failed"
         value = metrics.get(sweep.objective)
-        return {"sweep_id": sweep.id, "item_index": item.index, "phase": item.phase, "window": item.window,
+        return {"item_index": item.index, "phase": item.phase, "window": item.window,
                 "params": item.params, "start_ms": item.start_ms, "end_ms": item.end_ms, "success": success,
                 "objective_value": value if isinstance(value, int | float) else None,
                 "metrics": metrics or None, "error": error[:2000] if error else None,

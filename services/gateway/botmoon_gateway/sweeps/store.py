@@ -108,16 +108,25 @@ def cancel(db: Database, sweep_id: str) -> bool:
 # --- runs -----------------------------------------------------------------------------------------------------
 
 
-def save_items(db: Database, rows: list[dict]) -> int:
-    """Stores runs, each once (a (sweep_id, item_index) already there is left as it is); returns how many were new."""
+def save_items(db: Database, sweep_id: str, rows: list[dict]) -> int:
+    """Stores runs of a running sweep, each once (a (sweep_id, item_index) already there is left as it is);
+    returns how many were new. Nothing is stored once the sweep is cancelled: the status is read after the
+    insert, under a share lock on PostgreSQL and the write lock on SQLite, so a cancel is either before the
+    insert (which is then undone) or after its commit (and the cancel's reply counts it)."""
     if not rows:
         return 0
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     moment = now()
-    statement = (dialect.insert(SweepItem).values([{"created_at": moment, **row} for row in rows])
+    statement = (dialect.insert(SweepItem).values([{"created_at": moment, "sweep_id": sweep_id, **row}
+                                                   for row in rows])
                  .on_conflict_do_nothing(index_elements=["sweep_id", "item_index"]))
     with db.session() as s, s.begin():
-        return s.execute(statement).rowcount or 0
+        added = s.execute(statement).rowcount or 0
+        status = s.scalar(select(Sweep.status).where(Sweep.id == sweep_id).with_for_update(read=True))
+        if status != "running":
+            s.rollback()
+            return 0
+        return added
 
 
 def stored_indexes(db: Database, sweep_id: str) -> set[int]:
