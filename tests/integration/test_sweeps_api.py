@@ -234,6 +234,19 @@ def test_walk_forward_tests_each_windows_in_sample_best_out_of_sample(api, code)
     assert report["stitched_equity_curve"] and report["overfitting"]["threshold"] == 0.5
 
 
+def test_runs_that_cannot_be_made_are_stored_failed_with_the_reason(api, code):
+    config = {"symbol": "BTC/USDT:USDT", "timeframe": "1h", "start": "2015-01-01T00:00:00Z",
+              "end": "2015-02-01T00:00:00Z"}  # before any candle: no retry helps
+    created = api.post("/api/backtest/sweeps", json=sweep_body(code, backtest_config=config,
+                                                               space={"fast_period": [5, 9]})).json()
+    status = wait_for(api, created["sweep_id"], finished)
+    assert status["status"] == "failed" and "NOT_FOUND" in status["error"], status
+    assert status["progress"] == {"done": 2, "total": 2, "failed": 2, "eta_s": None}
+    assert all(r["rank"] is None and "NOT_FOUND" in r["error"] for r in status["results"])
+    stored = api.get(f"/api/backtest/sweeps/{created['sweep_id']}/results/0").json()
+    assert stored["success"] is False and "NOT_FOUND" in stored["error"]["message"]
+
+
 def test_cancel_stops_the_work(api, code):
     space = {"fast_period": list(range(3, 23)), "slow_period": [30, 40]}  # 40 runs
     created = api.post("/api/backtest/sweeps", json=sweep_body(code, space=space)).json()
