@@ -29,6 +29,8 @@ class StrategySession:
         self._requests: asyncio.Queue = asyncio.Queue()
         self._call = stub.Session(self._iterate(), timeout=timeout_s, metadata=request_id.outgoing_metadata())
         self.output: list[str] = []
+        self.ended = False  # the sandbox ended the session (EOF, or a status other than completed)
+        self.candles_key = None  # what send_candles was given as `key` last (the candles the strategy holds)
 
     async def _iterate(self):
         while (request := await self._requests.get()) is not None:
@@ -39,10 +41,12 @@ class StrategySession:
                                                             binary=binary))
         reply = await self._call.read()
         if reply is grpc.aio.EOF:
+            self.ended = True
             raise StrategyFailed("the sandbox ended the session")
         if reply.stdout:
             self.output.append(reply.stdout)
         if reply.status != sandbox_pb2.EXECUTION_STATUS_COMPLETED:
+            self.ended = True
             status = _STATUS_NAMES.get(reply.status, "failed")
             message = reply.kill_reason or reply.error.message or status
             raise StrategyFailed(f"strategy {status}: {message}", _error(reply) if reply.HasField("error") else None,
@@ -58,13 +62,16 @@ class StrategySession:
         """Loads the strategy class with its params: {class, has_levels, has_size}."""
         return await self._ask("load", {"code": code, "params": params})
 
-    async def send_candles(self, time_ms, columns: list) -> None:
-        """Open times (ms) and the open, high, low, close, volume columns, as arrays or sequences."""
+    async def send_candles(self, time_ms, columns: list, key=None) -> None:
+        """Open times (ms) and the open, high, low, close, volume columns, as arrays or sequences; `key` names
+        them (candles_key) so that a caller can tell whether the strategy holds them already."""
         import numpy as np  # only the callers that send candles need numpy
 
         payload = np.ascontiguousarray(time_ms, dtype="<i8").tobytes() + b"".join(
             np.ascontiguousarray(c, dtype="<f8").tobytes() for c in columns)
+        self.candles_key = None
         await self._ask("candles", {"rows": len(time_ms)}, payload)
+        self.candles_key = key
 
     async def signals(self, end: int | None = None):
         return await self._ask("signals", {} if end is None else {"end": end})

@@ -1,5 +1,7 @@
 """One backtest: candles from market data, the strategy's methods in a sandbox session, the
-simulation and metrics here. Returns the result document of the API."""
+simulation and metrics here. Returns the result document: the API's, with times as epoch ms (the REST
+reply's ISO times are the gateway's) and the reasons of null metrics under `null_reasons`; result_proto
+makes the typed RunResult of it."""
 
 import asyncio
 import logging
@@ -17,7 +19,6 @@ from botmoon_backtest.domain.model import SIDE_NAMES, Levels, SimulationSettings
 from botmoon_backtest.domain.signals import SignalFormatError, normalize_signals
 from botmoon_backtest.domain.simulation import entry_prices, risk_position_sizer, simulate
 from botmoon_common.strategy_session import StrategyFailed, StrategySession
-from botmoon_common.timefmt import iso
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +37,19 @@ class BacktestRequest:
     warnings: list[str] = field(default_factory=list)
 
 
-async def run_backtest(request: BacktestRequest, data: CandleSet, session: StrategySession) -> dict:
-    """The result document; strategy failures give success false with the error and its traceback."""
+async def run_backtest(request: BacktestRequest, data: CandleSet, session: StrategySession,
+                       candles_key=None) -> dict:
+    """The result document; strategy failures give success false with the error and its traceback.
+    `candles_key` names `data`'s candles: when the session holds them already (a chunk's items on one
+    window), they are not sent again."""
     started = time.perf_counter()
     candles = data.candles
     warnings = list(request.warnings)
     try:
         meta = await session.load(request.code, request.params)
-        await session.send_candles(candles.time, [candles.open, candles.high, candles.low, candles.close,
-                                                  data.volume])
+        if candles_key is None or session.candles_key != candles_key:
+            await session.send_candles(candles.time, [candles.open, candles.high, candles.low, candles.close,
+                                                      data.volume], key=candles_key)
         raw = await session.signals()
         normalized = normalize_signals(raw, candles)
         warnings += normalized.warnings
@@ -76,10 +81,10 @@ async def run_backtest(request: BacktestRequest, data: CandleSet, session: Strat
     document = {
         "success": True,
         "metrics": _clean(metrics.values),
-        "trades": [_trade_out(t) for t in result.trades.to_records()],
-        "equity_curve": [{**p, "time": iso(p["time"])}
-                         for p in equity_curve_points(candles.time, result.equity, result.initial_capital,
-                                                      request.max_points)],
+        "null_reasons": metrics.reasons,
+        "trades": result.trades.to_records(),
+        "equity_curve": equity_curve_points(candles.time, result.equity, result.initial_capital,
+                                            request.max_points),
         "config": _config_out(request, data),
         "signals": {"total": len(signals) + normalized.dropped, "dropped": normalized.dropped,
                     **({k: getattr(stats, k) for k in stats.__dataclass_fields__} if stats else {})},
@@ -123,8 +128,7 @@ async def _check_lookahead(session: StrategySession, candles, signals) -> dict:
     for cut in cuts:
         truncated = normalize_signals(await session.signals(end=cut), _head(candles, cut)).signals
         suspicious += compare_signals(signals, truncated, cut, candles.time)
-    shown = [{**s, "time": iso(s["time"]), "data_until": iso(s["data_until"])} for s in suspicious[:50]]
-    return {"checked_cuts": len(cuts), "suspicious": shown, "clean": not suspicious}
+    return {"checked_cuts": len(cuts), "suspicious": suspicious[:50], "clean": not suspicious}
 
 
 def _head(candles, n: int):
@@ -143,13 +147,9 @@ def _config_out(request: BacktestRequest, data: CandleSet) -> dict:
     """The config used, with the series: what market data resolved the symbol to and where the candles came from."""
     times = data.candles.time
     return {**request.config, "symbol": data.symbol, "exchange": data.exchange, "symbol_type": data.symbol_type,
-            "timeframe": data.timeframe, "data_points": len(times), "data_start": iso(times[0]),
-            "data_end": iso(times[-1]), "source": data.source, "source_detail": data.source_detail,
+            "timeframe": data.timeframe, "data_points": len(times), "data_start": int(times[0]),
+            "data_end": int(times[-1]), "source": data.source, "source_detail": data.source_detail,
             "resampled_from": data.resampled_from, "gaps": data.gaps}
-
-
-def _trade_out(trade: dict) -> dict:
-    return {**trade, "entry_time": iso(trade["entry_time"]), "exit_time": iso(trade["exit_time"])}
 
 
 def _clean(values: dict) -> dict:

@@ -1,6 +1,6 @@
 """Candles for a backtest from the market data service."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -8,7 +8,7 @@ from botmoon.common.v1 import candles_pb2
 from botmoon.marketdata.v1 import marketdata_pb2, marketdata_pb2_grpc
 from botmoon_backtest.domain.model import Candles
 from botmoon_common import request_id
-from botmoon_common.timefmt import iso
+from botmoon_common.timeframes import TIMEFRAMES
 
 MARKET_TYPES = {"CRYPTO_SPOT": candles_pb2.MARKET_TYPE_CRYPTO_SPOT,
                 "CRYPTO_FUTURE": candles_pb2.MARKET_TYPE_CRYPTO_FUTURE}
@@ -26,8 +26,36 @@ class CandleSet:
     timeframe: str
     source: str
     source_detail: str
-    gaps: list[dict]
+    gaps: list[dict]  # {first, last, missing}: open times (ms) of the first and last missing candle
     resampled_from: str | None = None
+
+    def window(self, start_ms: int, end_ms: int) -> "CandleSet | None":
+        """The candles with open times in [start_ms, end_ms) and the gaps market data reports for that
+        range (its definition: runs of missing candles, the range's edges included); None: no candles."""
+        times = self.candles.time
+        lo, hi = np.searchsorted(times, start_ms), np.searchsorted(times, end_ms)
+        if lo >= hi:
+            return None
+        c = self.candles
+        candles = type(c)(time=c.time[lo:hi], open=c.open[lo:hi], high=c.high[lo:hi], low=c.low[lo:hi],
+                          close=c.close[lo:hi])
+        return replace(self, candles=candles, volume=self.volume[lo:hi],
+                       gaps=range_gaps(candles.time, TIMEFRAMES[self.timeframe], start_ms, end_ms))
+
+
+def range_gaps(times: np.ndarray, step: int, start_ms: int, end_ms: int) -> list[dict]:
+    """Runs of missing candles inside [start_ms, end_ms), as market data reports them for a range."""
+    found = []
+    first = -(-start_ms // step) * step
+    if first < times[0]:
+        found.append((first, int(times[0]) - step, int((times[0] - first) // step)))
+    holes = np.flatnonzero(np.diff(times) > step)
+    found += [(int(times[i]) + step, int(times[i + 1]) - step, int((times[i + 1] - times[i]) // step - 1))
+              for i in holes]
+    last = (end_ms - 1) // step * step
+    if last > times[-1]:
+        found.append((int(times[-1]) + step, last, int((last - times[-1]) // step)))
+    return [{"first": a, "last": b, "missing": n} for a, b, n in found]
 
 
 async def fetch_candles(stub: marketdata_pb2_grpc.MarketDataServiceStub, *, exchange: str, symbol: str,
@@ -43,7 +71,7 @@ async def fetch_candles(stub: marketdata_pb2_grpc.MarketDataServiceStub, *, exch
     c = reply.candles
     candles = Candles.from_arrays(np.array(c.open_time_ms, dtype=np.int64), np.array(c.open), np.array(c.high),
                                   np.array(c.low), np.array(c.close))
-    gaps = [{"first": iso(g.first_ms), "last": iso(g.last_ms), "missing": g.missing} for g in reply.gaps]
+    gaps = [{"first": g.first_ms, "last": g.last_ms, "missing": g.missing} for g in reply.gaps]
     return CandleSet(candles, np.array(c.volume), reply.symbol, reply.exchange, MARKET_NAMES[reply.market_type],
                      reply.timeframe, SOURCES.get(reply.source, "unknown"), reply.source_detail, gaps,
                      reply.resampled_from or None)

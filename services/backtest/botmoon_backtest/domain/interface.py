@@ -74,3 +74,87 @@ def _positional_count(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
     if fn.args.vararg is not None:
         return None
     return len(fn.args.posonlyargs) + len(fn.args.args)
+
+
+# Methods of a dict that name one key as their first argument.
+_KEYED = frozenset({"get", "pop", "setdefault"})
+
+
+def strategy_parameters(code: str) -> tuple[list[str], bool]:
+    """The strategy_params keys the strategy reads, and whether others may be read too (then any is accepted).
+
+    Strategies get their params as one dict: `__init__(self, params)` (or `self.params` when __init__ takes
+    none). The keys are the string constants read from it: `params.get("k")`, `params["k"]`, `"k" in params`,
+    `params.pop/setdefault("k")` in __init__, and the same on `self.params` anywhere in the class. Any other
+    use of the dict (iterating it, `**params`, passing it on) or `**kwargs` on __init__ means the list may
+    be incomplete."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return [], True
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)
+               and any(_is_method(item, REQUIRED) for item in node.body)]
+    if len(classes) != 1:
+        return [], True
+    cls = classes[0]
+    init = next((item for item in cls.body if _is_method(item, "__init__")), None)
+    names: set[str] = set()
+    open_ended = False
+    if init is not None:
+        if init.args.kwarg is not None or init.args.vararg is not None:
+            open_ended = True
+        positional = [*init.args.posonlyargs, *init.args.args]
+        if len(positional) >= 2:
+            open_ended |= _keys_read(init, lambda node: isinstance(node, ast.Name) and node.id == positional[1].arg,
+                                     names)
+    open_ended |= _keys_read(cls, _is_self_params, names)
+    return sorted(names), open_ended
+
+
+def _is_self_params(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "params" and isinstance(node.value, ast.Name)
+            and node.value.id == "self")
+
+
+def _keys_read(scope: ast.AST, is_params, names: set[str]) -> bool:
+    """Adds the keys read from the dict `is_params` recognises to `names`; True if it is used otherwise."""
+    parents = {child: node for node in ast.walk(scope) for child in ast.iter_child_nodes(node)}
+    open_ended = False
+    for node in ast.walk(scope):
+        if not is_params(node) or isinstance(getattr(node, "ctx", None), ast.Store):
+            continue
+        parent = parents.get(node)
+        key = _key_of(node, parent, parents.get(parent))
+        if key is not None:
+            names.add(key)
+        elif not _harmless(node, parent):
+            open_ended = True
+    return open_ended
+
+
+def _key_of(node: ast.AST, parent: ast.AST | None, grandparent: ast.AST | None) -> str | None:
+    def constant(value):
+        return value.value if isinstance(value, ast.Constant) and isinstance(value.value, str) else None
+
+    if isinstance(parent, ast.Subscript) and parent.value is node:
+        return constant(parent.slice)
+    if (isinstance(parent, ast.Attribute) and parent.value is node and parent.attr in _KEYED
+            and isinstance(grandparent, ast.Call) and grandparent.func is parent and grandparent.args):
+        return constant(grandparent.args[0])
+    if isinstance(parent, ast.Compare) and node in parent.comparators and len(parent.ops) == 1 \
+            and isinstance(parent.ops[0], ast.In | ast.NotIn):
+        return constant(parent.left)
+    return None
+
+
+def _harmless(node: ast.AST, parent: ast.AST | None) -> bool:
+    """Uses that read no key: `params or {}`, `params is None`, `self.params = params`, `if params:`."""
+    if isinstance(parent, ast.BoolOp | ast.If | ast.IfExp | ast.UnaryOp):
+        return True
+    if isinstance(parent, ast.Compare) and all(isinstance(op, ast.Is | ast.IsNot) for op in parent.ops):
+        return True
+    if isinstance(parent, ast.Assign) and parent.value is node and all(  # kept under a name still followed
+            _is_self_params(t) or (isinstance(t, ast.Name) and isinstance(node, ast.Name) and t.id == node.id)
+            for t in parent.targets):
+        return True
+    return False

@@ -30,6 +30,7 @@ class Metrics:
 
     values: dict[str, float | int | None]
     warnings: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)  # null metric -> why
 
 
 def drawdown_pct(equity: np.ndarray, initial_capital: float) -> np.ndarray:
@@ -208,5 +209,6 @@ def _finite(values: dict[str, float | int | None], reasons: dict[str, str]) -> M
         if isinstance(value, float) and not math.isfinite(value):
             values[name] = None
             reasons.setdefault(name, "the value is not a finite number")
-    warnings = [f"{name} is null: {reason}" for name, reason in reasons.items() if values.get(name) is None]
-    return Metrics(values=values, warnings=warnings)
+    null = {name: reason for name, reason in reasons.items() if values.get(name) is None}
+    return Metrics(values=values, warnings=[f"{name} is null: {reason}" for name, reason in null.items()],
+                   reasons=null)

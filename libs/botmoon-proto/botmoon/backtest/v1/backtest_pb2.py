@@ -22,28 +22,61 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from botmoon.common.v1 import candles_pb2 as botmoon_dot_common_dot_v1_dot_candles__pb2
 from botmoon.sandbox.v1 import sandbox_pb2 as botmoon_dot_sandbox_dot_v1_dot_sandbox__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"botmoon/backtest/v1/backtest.proto\x12\x13\x62otmoon.backtest.v1\x1a botmoon/sandbox/v1/sandbox.proto\"D\n\nRunRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x02 \x01(\t\x12\x13\n\x0bparams_json\x18\x03 \x01(\t\"A\n\x0bRunResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x13\n\x0bresult_json\x18\x02 \x01(\t\x12\x0c\n\x04node\x18\x03 \x01(\t\"\x1f\n\x0fValidateRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"}\n\x10ValidateResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12+\n\x06\x65rrors\x18\x02 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\x12-\n\x08warnings\x18\x03 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\"\x1e\n\x0e\x45xampleRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"f\n\x0f\x45xampleResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0bparams_json\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\r\n\x05names\x18\x05 \x03(\t2\x8a\x02\n\x0f\x42\x61\x63ktestService\x12H\n\x03Run\x12\x1f.botmoon.backtest.v1.RunRequest\x1a .botmoon.backtest.v1.RunResponse\x12W\n\x08Validate\x12$.botmoon.backtest.v1.ValidateRequest\x1a%.botmoon.backtest.v1.ValidateResponse\x12T\n\x07\x45xample\x12#.botmoon.backtest.v1.ExampleRequest\x1a$.botmoon.backtest.v1.ExampleResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"botmoon/backtest/v1/backtest.proto\x12\x13\x62otmoon.backtest.v1\x1a\x1f\x62otmoon/common/v1/candles.proto\x1a botmoon/sandbox/v1/sandbox.proto\"\xd2\x05\n\x0e\x42\x61\x63ktestConfig\x12\x15\n\x08\x65xchange\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x13\n\x06symbol\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x16\n\ttimeframe\x18\x03 \x01(\tH\x02\x88\x01\x01\x12\x18\n\x0bsymbol_type\x18\x04 \x01(\tH\x03\x88\x01\x01\x12\x1c\n\x0finitial_capital\x18\x05 \x01(\x01H\x04\x88\x01\x01\x12\x1c\n\x0f\x63ommission_rate\x18\x06 \x01(\x01H\x05\x88\x01\x01\x12\x12\n\x05limit\x18\x07 \x01(\x03H\x06\x88\x01\x01\x12\x12\n\nlimit_null\x18\x12 \x01(\x08\x12\x1a\n\x12\x65nabled_directions\x18\x08 \x03(\t\x12\x19\n\x0cmax_leverage\x18\t \x01(\x01H\x07\x88\x01\x01\x12\x19\n\x0c\x65ntry_timing\x18\n \x01(\tH\x08\x88\x01\x01\x12\x1c\n\x0fopposite_signal\x18\x0b \x01(\tH\t\x88\x01\x01\x12\x15\n\x08\x62oth_hit\x18\x0c \x01(\tH\n\x88\x01\x01\x12\x17\n\nmax_points\x18\r \x01(\x03H\x0b\x88\x01\x01\x12\x1c\n\x0f\x63heck_lookahead\x18\x0e \x01(\x08H\x0c\x88\x01\x01\x12\x1b\n\x0erisk_free_rate\x18\x0f \x01(\x01H\r\x88\x01\x01\x12\x15\n\x08start_ms\x18\x10 \x01(\x03H\x0e\x88\x01\x01\x12\x13\n\x06\x65nd_ms\x18\x11 \x01(\x03H\x0f\x88\x01\x01\x42\x0b\n\t_exchangeB\t\n\x07_symbolB\x0c\n\n_timeframeB\x0e\n\x0c_symbol_typeB\x12\n\x10_initial_capitalB\x12\n\x10_commission_rateB\x08\n\x06_limitB\x0f\n\r_max_leverageB\x0f\n\r_entry_timingB\x12\n\x10_opposite_signalB\x0b\n\t_both_hitB\r\n\x0b_max_pointsB\x12\n\x10_check_lookaheadB\x11\n\x0f_risk_free_rateB\x0b\n\t_start_msB\t\n\x07_end_ms\"\xca\x01\n\nSeriesUsed\x12\x13\n\x0b\x64\x61ta_points\x18\x01 \x01(\x03\x12\x15\n\rdata_start_ms\x18\x02 \x01(\x03\x12\x13\n\x0b\x64\x61ta_end_ms\x18\x03 \x01(\x03\x12\x0e\n\x06source\x18\x04 \x01(\t\x12\x15\n\rsource_detail\x18\x05 \x01(\t\x12\x1b\n\x0eresampled_from\x18\x06 \x01(\tH\x00\x88\x01\x01\x12$\n\x04gaps\x18\x07 \x03(\x0b\x32\x16.botmoon.common.v1.GapB\x11\n\x0f_resampled_from\"r\n\nConfigUsed\x12\x33\n\x06\x63onfig\x18\x01 \x01(\x0b\x32#.botmoon.backtest.v1.BacktestConfig\x12/\n\x06series\x18\x02 \x01(\x0b\x32\x1f.botmoon.backtest.v1.SeriesUsed\";\n\x06Metric\x12\x12\n\x05value\x18\x01 \x01(\x01H\x00\x88\x01\x01\x12\x13\n\x0bnull_reason\x18\x02 \x01(\tB\x08\n\x06_value\"\xb3\x0b\n\x07Metrics\x12\x34\n\x0finitial_capital\x18\x01 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x31\n\x0c\x66inal_equity\x18\x02 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x31\n\x0ctotal_return\x18\x03 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x35\n\x10total_return_pct\x18\x04 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12)\n\x04\x63\x61gr\x18\x05 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x31\n\x0cmax_drawdown\x18\x06 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x1d\n\x15longest_drawdown_bars\x18\x07 \x01(\x03\x12;\n\x16longest_drawdown_hours\x18\x08 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x14\n\x0ctotal_trades\x18\t \x01(\x03\x12\x16\n\x0ewinning_trades\x18\n \x01(\x03\x12\x15\n\rlosing_trades\x18\x0b \x01(\x03\x12\x18\n\x10\x62reakeven_trades\x18\x0c \x01(\x03\x12\x13\n\x0blong_trades\x18\r \x01(\x03\x12\x14\n\x0cshort_trades\x18\x0e \x01(\x03\x12-\n\x08win_rate\x18\x0f \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x32\n\rprofit_factor\x18\x10 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12.\n\tavg_trade\x18\x11 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12,\n\x07\x61vg_win\x18\x12 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12-\n\x08\x61vg_loss\x18\x13 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12/\n\nexpectancy\x18\x14 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12/\n\nbest_trade\x18\x15 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x30\n\x0bworst_trade\x18\x16 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x33\n\x0e\x62\x65st_trade_pct\x18\x17 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x34\n\x0fworst_trade_pct\x18\x18 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12=\n\x18\x61vg_trade_duration_hours\x18\x19 \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12(\n\x03sqn\x18\x1a \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x31\n\x0csharpe_ratio\x18\x1b \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x32\n\rsortino_ratio\x18\x1c \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x31\n\x0c\x63\x61lmar_ratio\x18\x1d \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12\x31\n\x0c\x65xposure_pct\x18\x1e \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12.\n\tfees_paid\x18\x1f \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\x12<\n\x17\x62uy_and_hold_return_pct\x18  \x01(\x0b\x32\x1b.botmoon.backtest.v1.Metric\"\xc2\x02\n\x05Trade\x12\x0c\n\x04side\x18\x01 \x01(\t\x12\x15\n\rentry_time_ms\x18\x02 \x01(\x03\x12\x14\n\x0c\x65xit_time_ms\x18\x03 \x01(\x03\x12\x13\n\x0b\x65ntry_price\x18\x04 \x01(\x01\x12\x12\n\nexit_price\x18\x05 \x01(\x01\x12\x0c\n\x04size\x18\x06 \x01(\x01\x12\x13\n\x0b\x65xit_reason\x18\x07 \x01(\t\x12\x11\n\tgross_pnl\x18\x08 \x01(\x01\x12\x0c\n\x04\x66\x65\x65s\x18\t \x01(\x01\x12\x0f\n\x07net_pnl\x18\n \x01(\x01\x12\x12\n\nreturn_pct\x18\x0b \x01(\x01\x12\x13\n\x0bsize_capped\x18\x0c \x01(\x08\x12\x16\n\x0erequested_size\x18\r \x01(\x01\x12\x11\n\x04note\x18\x0e \x01(\tH\x00\x88\x01\x01\x12\x11\n\tentry_bar\x18\x0f \x01(\x03\x12\x10\n\x08\x65xit_bar\x18\x10 \x01(\x03\x42\x07\n\x05_note\"D\n\x0b\x45quityPoint\x12\x0f\n\x07time_ms\x18\x01 \x01(\x03\x12\x0e\n\x06\x65quity\x18\x02 \x01(\x01\x12\x14\n\x0c\x64rawdown_pct\x18\x03 \x01(\x01\"\x87\x02\n\x0bSignalStats\x12\r\n\x05total\x18\x01 \x01(\x03\x12\x0f\n\x07\x64ropped\x18\x02 \x01(\x03\x12\x14\n\x07\x65ntered\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x1c\n\x0f\x63losed_position\x18\x04 \x01(\x03H\x01\x88\x01\x01\x12\x1f\n\x12\x64isabled_direction\x18\x05 \x01(\x03H\x02\x88\x01\x01\x12\x19\n\x0cskipped_size\x18\x06 \x01(\x03H\x03\x88\x01\x01\x12\x14\n\x07ignored\x18\x07 \x01(\x03H\x04\x88\x01\x01\x42\n\n\x08_enteredB\x12\n\x10_closed_positionB\x15\n\x13_disabled_directionB\x0f\n\r_skipped_sizeB\n\n\x08_ignored\"F\n\x0cStrategyInfo\x12\x17\n\nclass_name\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x0e\n\x06output\x18\x02 \x01(\tB\r\n\x0b_class_name\"X\n\x10SuspiciousSignal\x12\x0f\n\x07time_ms\x18\x01 \x01(\x03\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x0e\n\x06\x63hange\x18\x03 \x01(\t\x12\x15\n\rdata_until_ms\x18\x04 \x01(\x03\"k\n\tLookahead\x12\x14\n\x0c\x63hecked_cuts\x18\x01 \x01(\x03\x12\x39\n\nsuspicious\x18\x02 \x03(\x0b\x32%.botmoon.backtest.v1.SuspiciousSignal\x12\r\n\x05\x63lean\x18\x03 \x01(\x08\"O\n\rStrategyError\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x11\n\ttraceback\x18\x03 \x01(\t\x12\x0c\n\x04line\x18\x04 \x01(\x03\"\xdd\x04\n\tRunResult\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x0e\n\x06status\x18\x02 \x01(\t\x12-\n\x07metrics\x18\x03 \x01(\x0b\x32\x1c.botmoon.backtest.v1.Metrics\x12*\n\x06trades\x18\x04 \x03(\x0b\x32\x1a.botmoon.backtest.v1.Trade\x12\x36\n\x0c\x65quity_curve\x18\x05 \x03(\x0b\x32 .botmoon.backtest.v1.EquityPoint\x12/\n\x06\x63onfig\x18\x06 \x01(\x0b\x32\x1f.botmoon.backtest.v1.ConfigUsed\x12\x31\n\x07signals\x18\x07 \x01(\x0b\x32 .botmoon.backtest.v1.SignalStats\x12\x33\n\x08strategy\x18\x08 \x01(\x0b\x32!.botmoon.backtest.v1.StrategyInfo\x12\x10\n\x08warnings\x18\t \x03(\t\x12\x36\n\tlookahead\x18\n \x01(\x0b\x32\x1e.botmoon.backtest.v1.LookaheadH\x00\x88\x01\x01\x12\x31\n\x05\x65rror\x18\x0b \x01(\x0b\x32\".botmoon.backtest.v1.StrategyError\x12-\n\x08problems\x18\x0c \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\x12\x13\n\x0b\x64uration_ms\x18\r \x01(\x01\x12\x0c\n\x04node\x18\x0e \x01(\t\x12\x17\n\nrequest_id\x18\x0f \x01(\tH\x01\x88\x01\x01\x42\x0c\n\n_lookaheadB\r\n\x0b_request_id\"}\n\nRunRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x33\n\x06\x63onfig\x18\x04 \x01(\x0b\x32#.botmoon.backtest.v1.BacktestConfig\x12\x13\n\x0bparams_json\x18\x05 \x01(\tJ\x04\x08\x02\x10\x03J\x04\x08\x03\x10\x04R\x0b\x63onfig_json\"o\n\x0bRunResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x0c\n\x04node\x18\x03 \x01(\t\x12.\n\x06result\x18\x04 \x01(\x0b\x32\x1e.botmoon.backtest.v1.RunResultJ\x04\x08\x02\x10\x03R\x0bresult_json\"Q\n\tChunkItem\x12\r\n\x05index\x18\x01 \x01(\x03\x12\x13\n\x0bparams_json\x18\x02 \x01(\t\x12\x10\n\x08start_ms\x18\x03 \x01(\x03\x12\x0e\n\x06\x65nd_ms\x18\x04 \x01(\x03\"\x80\x01\n\x0c\x43hunkRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x33\n\x06\x63onfig\x18\x02 \x01(\x0b\x32#.botmoon.backtest.v1.BacktestConfig\x12-\n\x05items\x18\x03 \x03(\x0b\x32\x1e.botmoon.backtest.v1.ChunkItem\"P\n\x0f\x43hunkItemResult\x12\r\n\x05index\x18\x01 \x01(\x03\x12.\n\x06result\x18\x02 \x01(\x0b\x32\x1e.botmoon.backtest.v1.RunResult\"\x1f\n\x0fValidateRequest\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\"\xb5\x01\n\x10ValidateResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12+\n\x06\x65rrors\x18\x02 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\x12-\n\x08warnings\x18\x03 \x03(\x0b\x32\x1b.botmoon.sandbox.v1.Problem\x12\x17\n\x0fparameter_names\x18\x04 \x03(\t\x12\x1d\n\x15\x61\x63\x63\x65pts_any_parameter\x18\x05 \x01(\x08\"\x1e\n\x0e\x45xampleRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"f\n\x0f\x45xampleResponse\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x13\n\x0bparams_json\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\r\n\x05names\x18\x05 \x03(\t2\xe1\x02\n\x0f\x42\x61\x63ktestService\x12H\n\x03Run\x12\x1f.botmoon.backtest.v1.RunRequest\x1a .botmoon.backtest.v1.RunResponse\x12U\n\x08RunChunk\x12!.botmoon.backtest.v1.ChunkRequest\x1a$.botmoon.backtest.v1.ChunkItemResult0\x01\x12W\n\x08Validate\x12$.botmoon.backtest.v1.ValidateRequest\x1a%.botmoon.backtest.v1.ValidateResponse\x12T\n\x07\x45xample\x12#.botmoon.backtest.v1.ExampleRequest\x1a$.botmoon.backtest.v1.ExampleResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'botmoon.backtest.v1.backtest_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RUNREQUEST']._serialized_start=93
-  _globals['_RUNREQUEST']._serialized_end=161
-  _globals['_RUNRESPONSE']._serialized_start=163
-  _globals['_RUNRESPONSE']._serialized_end=228
-  _globals['_VALIDATEREQUEST']._serialized_start=230
-  _globals['_VALIDATEREQUEST']._serialized_end=261
-  _globals['_VALIDATERESPONSE']._serialized_start=263
-  _globals['_VALIDATERESPONSE']._serialized_end=388
-  _globals['_EXAMPLEREQUEST']._serialized_start=390
-  _globals['_EXAMPLEREQUEST']._serialized_end=420
-  _globals['_EXAMPLERESPONSE']._serialized_start=422
-  _globals['_EXAMPLERESPONSE']._serialized_end=524
-  _globals['_BACKTESTSERVICE']._serialized_start=527
-  _globals['_BACKTESTSERVICE']._serialized_end=793
+  _globals['_BACKTESTCONFIG']._serialized_start=127
+  _globals['_BACKTESTCONFIG']._serialized_end=849
+  _globals['_SERIESUSED']._serialized_start=852
+  _globals['_SERIESUSED']._serialized_end=1054
+  _globals['_CONFIGUSED']._serialized_start=1056
+  _globals['_CONFIGUSED']._serialized_end=1170
+  _globals['_METRIC']._serialized_start=1172
+  _globals['_METRIC']._serialized_end=1231
+  _globals['_METRICS']._serialized_start=1234
+  _globals['_METRICS']._serialized_end=2693
+  _globals['_TRADE']._serialized_start=2696
+  _globals['_TRADE']._serialized_end=3018
+  _globals['_EQUITYPOINT']._serialized_start=3020
+  _globals['_EQUITYPOINT']._serialized_end=3088
+  _globals['_SIGNALSTATS']._serialized_start=3091
+  _globals['_SIGNALSTATS']._serialized_end=3354
+  _globals['_STRATEGYINFO']._serialized_start=3356
+  _globals['_STRATEGYINFO']._serialized_end=3426
+  _globals['_SUSPICIOUSSIGNAL']._serialized_start=3428
+  _globals['_SUSPICIOUSSIGNAL']._serialized_end=3516
+  _globals['_LOOKAHEAD']._serialized_start=3518
+  _globals['_LOOKAHEAD']._serialized_end=3625
+  _globals['_STRATEGYERROR']._serialized_start=3627
+  _globals['_STRATEGYERROR']._serialized_end=3706
+  _globals['_RUNRESULT']._serialized_start=3709
+  _globals['_RUNRESULT']._serialized_end=4314
+  _globals['_RUNREQUEST']._serialized_start=4316
+  _globals['_RUNREQUEST']._serialized_end=4441
+  _globals['_RUNRESPONSE']._serialized_start=4443
+  _globals['_RUNRESPONSE']._serialized_end=4554
+  _globals['_CHUNKITEM']._serialized_start=4556
+  _globals['_CHUNKITEM']._serialized_end=4637
+  _globals['_CHUNKREQUEST']._serialized_start=4640
+  _globals['_CHUNKREQUEST']._serialized_end=4768
+  _globals['_CHUNKITEMRESULT']._serialized_start=4770
+  _globals['_CHUNKITEMRESULT']._serialized_end=4850
+  _globals['_VALIDATEREQUEST']._serialized_start=4852
+  _globals['_VALIDATEREQUEST']._serialized_end=4883
+  _globals['_VALIDATERESPONSE']._serialized_start=4886
+  _globals['_VALIDATERESPONSE']._serialized_end=5067
+  _globals['_EXAMPLEREQUEST']._serialized_start=5069
+  _globals['_EXAMPLEREQUEST']._serialized_end=5099
+  _globals['_EXAMPLERESPONSE']._serialized_start=5101
+  _globals['_EXAMPLERESPONSE']._serialized_end=5203
+  _globals['_BACKTESTSERVICE']._serialized_start=5206
+  _globals['_BACKTESTSERVICE']._serialized_end=5559
 # @@protoc_insertion_point(module_scope)

@@ -27,7 +27,7 @@ if _version_not_supported:
 
 class BacktestServiceStub:
     """Backtests strategy code: candles from market data, the strategy's methods in the sandbox,
-    the simulation and every metric computed here.
+    the simulation and every metric computed here. Definitions of every number: docs/backtest-semantics.md.
     """
 
     def __init__(self, channel):
@@ -40,6 +40,11 @@ class BacktestServiceStub:
                 '/botmoon.backtest.v1.BacktestService/Run',
                 request_serializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.RunRequest.SerializeToString,
                 response_deserializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.RunResponse.FromString,
+                _registered_method=True)
+        self.RunChunk = channel.unary_stream(
+                '/botmoon.backtest.v1.BacktestService/RunChunk',
+                request_serializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ChunkRequest.SerializeToString,
+                response_deserializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ChunkItemResult.FromString,
                 _registered_method=True)
         self.Validate = channel.unary_unary(
                 '/botmoon.backtest.v1.BacktestService/Validate',
@@ -55,11 +60,23 @@ class BacktestServiceStub:
 
 class BacktestServiceServicer:
     """Backtests strategy code: candles from market data, the strategy's methods in the sandbox,
-    the simulation and every metric computed here.
+    the simulation and every metric computed here. Definitions of every number: docs/backtest-semantics.md.
     """
 
     def Run(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RunChunk(self, request, context):
+        """Many backtests of one strategy: ONE fetch of the config's candles and ONE sandbox session for the
+        chunk; each item gets a fresh strategy object made with its params and the candles of its window.
+        Results are streamed as each item finishes (not in item order necessarily). An item's result equals
+        Run with the same code and params and a config whose start/end are the item's window (limit unset).
+        A strategy failure is that item's result (success false); the call itself fails only for the
+        chunk's own problems (a bad config, no candles, the sandbox unreachable).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -86,6 +103,11 @@ def add_BacktestServiceServicer_to_server(servicer, server):
                     request_deserializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.RunRequest.FromString,
                     response_serializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.RunResponse.SerializeToString,
             ),
+            'RunChunk': grpc.unary_stream_rpc_method_handler(
+                    servicer.RunChunk,
+                    request_deserializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ChunkRequest.FromString,
+                    response_serializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ChunkItemResult.SerializeToString,
+            ),
             'Validate': grpc.unary_unary_rpc_method_handler(
                     servicer.Validate,
                     request_deserializer=botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ValidateRequest.FromString,
@@ -106,7 +128,7 @@ def add_BacktestServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class BacktestService:
     """Backtests strategy code: candles from market data, the strategy's methods in the sandbox,
-    the simulation and every metric computed here.
+    the simulation and every metric computed here. Definitions of every number: docs/backtest-semantics.md.
     """
 
     @staticmethod
@@ -126,6 +148,33 @@ class BacktestService:
             '/botmoon.backtest.v1.BacktestService/Run',
             botmoon_dot_backtest_dot_v1_dot_backtest__pb2.RunRequest.SerializeToString,
             botmoon_dot_backtest_dot_v1_dot_backtest__pb2.RunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunChunk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/botmoon.backtest.v1.BacktestService/RunChunk',
+            botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ChunkRequest.SerializeToString,
+            botmoon_dot_backtest_dot_v1_dot_backtest__pb2.ChunkItemResult.FromString,
             options,
             channel_credentials,
             insecure,

@@ -9,6 +9,7 @@ from botmoon.backtest.v1 import backtest_pb2
 from botmoon_gateway import fair_use
 from botmoon_gateway.api.deps import BackendsDep, DbDep, SettingsDep, check_code_size
 from botmoon_gateway.api.no_data import no_data_is_404
+from botmoon_gateway.backtest_wire import result_document, run_request
 from botmoon_gateway.db import Backtest, code_hash, new_id
 from botmoon_gateway.executions import problems_out
 from botmoon_gateway.schemas.ai import CodeBody, ValidateResponse, Validation
@@ -24,15 +25,11 @@ router = APIRouter(prefix="/api/backtest", tags=["backtest"])
 
 async def _run(body: RunBody, settings, db, backends) -> dict:
     check_code_size(body.code, settings)
-    config = body.backtest_config.model_dump(mode="json", exclude_unset=True)
     async with fair_use.hold("backtests"):
         with no_data_is_404():
-            reply = await backends.backtest.Run(
-                backtest_pb2.RunRequest(code=body.code, config_json=json.dumps(config),
-                                        params_json=json.dumps(body.strategy_params)),
-                **backends.call_options(settings.backtest_timeout_s),
-            )
-    result = json.loads(reply.result_json)
+            reply = await backends.backtest.Run(run_request(body.code, body.backtest_config, body.strategy_params),
+                                                **backends.call_options(settings.backtest_timeout_s))
+    result = result_document(reply.result)
     used = result.get("config", {})
     row = Backtest(id=new_id("bt"), success=reply.success, code_hash=code_hash(body.code),
                    symbol=used.get("symbol", body.backtest_config.symbol),
