@@ -49,7 +49,8 @@ def test_every_flavour_is_one_the_runner_knows_and_preimports_what_it_serves():
             assert has == (flavour.ORDER.index(f) >= flavour.ORDER.index(needed)), (module, f)
 
 
-def test_the_runner_refuses_an_unknown_flavour(monkeypatch):
-    monkeypatch.setenv(runner_flavours.FLAVOUR_ENV, "scipy")
+def test_the_runner_takes_its_flavour_from_its_argument_and_refuses_an_unknown_one():
+    assert runner_flavours.chosen(["stdlib"]) == "stdlib"
+    assert runner_flavours.chosen([]) == runner_flavours.DEFAULT == Flavour.NUMERIC.value
     with pytest.raises(ValueError, match="unknown sandbox flavour 'scipy'"):
-        runner_flavours.chosen()
+        runner_flavours.chosen(["scipy"])

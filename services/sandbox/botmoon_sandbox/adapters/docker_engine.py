@@ -8,7 +8,7 @@ import docker
 from docker.errors import APIError, NotFound
 from docker.types import LogConfig, Ulimit
 
-from botmoon_runner import flavours, protocol
+from botmoon_runner import protocol
 from botmoon_sandbox.adapters.attach_stream import AttachStream
 from botmoon_sandbox.domain.flavour import Flavour
 from botmoon_sandbox.settings import SandboxSettings
@@ -127,13 +127,13 @@ class DockerEngine:
         )
         return dict(
             image=s.runner_image,
+            command=[flavour.value],  # the runner's argument: what it imports before it forks its worker
             stdin_open=True,  # with detach unset, docker-py also sets StdinOnce: EOF when we detach
             tty=False,
             user=s.user,
             environment={**THREAD_ENV, "HOME": SCRATCH, "PYTHONDONTWRITEBYTECODE": "1",
                          protocol.MAX_OUTPUT_ENV: str(s.max_output_bytes),
-                         protocol.MAX_VALUE_ENV: str(s.max_session_reply_bytes),
-                         flavours.FLAVOUR_ENV: flavour.value},
+                         protocol.MAX_VALUE_ENV: str(s.max_session_reply_bytes)},
             hostname="sandbox",
             working_dir=SCRATCH,
             network_disabled=True,

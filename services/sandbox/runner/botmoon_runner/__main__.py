@@ -15,7 +15,7 @@ def main() -> None:
     replies = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     isolation.guard_runner()
-    flavours.prepare(flavours.chosen())  # imported now so the request does not wait for it
+    flavours.prepare(flavours.chosen(sys.argv[1:]))  # imported now so the request does not wait for it
 
     worker = Worker()
     devnull = os.open(os.devnull, os.O_RDONLY)

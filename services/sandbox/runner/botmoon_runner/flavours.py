@@ -1,18 +1,18 @@
 """What a container's runner imports before it forks its worker, by the flavour the service started it as
-(in its environment). The stdlib flavour is a lean interpreter: nothing numeric imported, and the installed
-packages taken off the path once the runner's own modules are loaded, so its user code cannot import them."""
+(its argument, in the container's command: the user code's environment stays as it was). The stdlib flavour is
+a lean interpreter: nothing numeric imported, and the installed packages taken off the path once the runner's
+own modules are loaded, so its user code cannot import them."""
 
-import os
 import sys
 
-FLAVOUR_ENV = "BOTMOON_RUNNER_FLAVOUR"
 PRE_IMPORTS = {"stdlib": (), "numpy": ("numpy",), "numpy+pandas": ("numpy", "pandas")}
 DEFAULT = "numpy+pandas"  # a runner started without a flavour (an older service) has everything
 RUNNER_MODULES = ("botmoon_runner.execute",)  # what the worker imports for its first request
 
 
-def chosen() -> str:
-    name = os.environ.get(FLAVOUR_ENV, DEFAULT)
+def chosen(argv: list[str]) -> str:
+    """The flavour named by the runner's first argument, else the default."""
+    name = argv[0] if argv else DEFAULT
     if name not in PRE_IMPORTS:
         raise ValueError(f"unknown sandbox flavour {name!r}; known: {', '.join(PRE_IMPORTS)}")
     return name
