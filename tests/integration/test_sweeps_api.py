@@ -69,7 +69,7 @@ def chunks_served(node: BacktestNode) -> int:
     """RunChunk calls the node answered OK, from its own metrics."""
     lines = httpx.get(node.metrics_url, timeout=5).text.splitlines()
     return int(sum(float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith("grpc_server_handled_total{")
-                   and 'grpc_method="Run"' in line and 'grpc_code="OK"' in line))
+                   and 'grpc_method="RunChunk"' in line and 'grpc_code="OK"' in line))
 
 
 def wait_for(api: httpx.Client, sweep_id: str, condition, timeout: float = 300) -> dict:
@@ -109,11 +109,14 @@ def test_bad_spaces_are_refused_with_the_field_and_why(api, code):
 
 
 def test_a_parameter_the_strategy_does_not_take_is_refused(api):
-    strict = ("class Strict:\n    def __init__(self, fast_period=9, slow_period=21):\n"
-              "        self.fast, self.slow = fast_period, slow_period\n"
+    strict = ("class Strict:\n    def __init__(self, params=None):\n        params = params or {}\n"
+              "        self.fast, self.slow = params.get('fast_period', 9), params.get('slow_period', 21)\n"
               "    def generate_signals(self, data):\n        return {'signals': []}\n")
     fields = refused(api.post("/api/backtest/sweeps", json=sweep_body(strict, space={"fast": [1, 2]})))
-    assert "fast" in fields["space.fast"] and "fast_period" in fields["space.fast"]
+    assert "'fast'" in fields["space.fast"] and "fast_period, slow_period" in fields["space.fast"]
+    fields = refused(api.post("/api/backtest/sweeps", json=sweep_body(strict, space={"fast_period": [1, 2]},
+                                                                      strategy_params={"tp": 1})))
+    assert "'tp'" in fields["strategy_params.tp"]
 
 
 def test_walk_forward_windows_that_do_not_fit_the_data_are_refused(api, code):

@@ -28,9 +28,10 @@ from dataclasses import dataclass
 import grpc
 
 from botmoon.backtest.v1 import backtest_pb2
-from botmoon_common.timefmt import iso
 from botmoon_gateway.backends import Backends
+from botmoon_gateway.backtest_wire import config_message, result_document
 from botmoon_gateway.db import Database, Sweep
+from botmoon_gateway.schemas.backtest import BacktestConfig
 from botmoon_gateway.settings import GatewaySettings
 from botmoon_gateway.sweeps import space, store
 from botmoon_gateway.sweeps.ranking import best_of
@@ -243,17 +244,18 @@ class SweepRunner:
 
 async def run_chunk(backends: Backends, code: str, config: dict, fixed: dict, items: list[Item],
                     timeout_s: float) -> AsyncIterator[tuple[int, bool, dict]]:
-    """(index, success, result document) of each item, as the backtest replica streams them."""
-    for item in items:
-        window = dict(config)
-        if item.start_ms or item.end_ms:
-            window.pop("limit", None)
-            window.update(start=iso(item.start_ms), end=iso(item.end_ms))
-        reply = await backends.backtest.Run(
-            backtest_pb2.RunRequest(code=code, config_json=json.dumps(window),
-                                    params_json=json.dumps({**fixed, **item.params})),
-            **backends.call_options(timeout_s))
-        yield item.index, reply.success, json.loads(reply.result_json)
+    """(index, success, result document) of each item, as the backtest replica streams them: one RunChunk call,
+    one candle fetch and one sandbox session for the chunk. Cancelled with the task that reads it."""
+    request = backtest_pb2.ChunkRequest(
+        code=code, config=config_message(BacktestConfig(**config)),
+        items=[backtest_pb2.ChunkItem(index=item.index, params_json=json.dumps({**fixed, **item.params}),
+                                      start_ms=item.start_ms, end_ms=item.end_ms) for item in items])
+    call = backends.backtest.RunChunk(request, **backends.call_options(timeout_s))
+    try:
+        async for reply in call:
+            yield reply.index, reply.result.success, result_document(reply.result)
+    finally:
+        call.cancel()
 
 
 class ChunkIncomplete(Exception):

@@ -137,7 +137,7 @@ async def _check_strategy(body: SweepBody, backends) -> None:
     if not reply.valid:
         first = problems_out(reply.errors)[0]
         raise FieldError("code", f"does not validate: line {first['line']}: {first['message']}")
-    if getattr(reply, "accepts_any_parameter", True):  # TODO(H1): the ValidateResponse fields
+    if reply.accepts_any_parameter:
         return
     known = set(reply.parameter_names)
     for name in body.space:
