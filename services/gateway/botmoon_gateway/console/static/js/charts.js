@@ -21,8 +21,9 @@ function themed(colors) {
 }
 
 /** A chart that follows the theme and its box's size; `destroy()` removes it and its listeners. Sized at creation
- * (not the library's autoSize, whose first resize would draw everything a second time). */
-function baseChart(el, options = {}) {
+ * (not the library's autoSize, whose first resize would draw everything a second time). `refit`: show the whole
+ * series again after a resize (a chart meant to be read whole, not zoomed). */
+function baseChart(el, options = {}, { refit = false } = {}) {
   let { width, height } = el.getBoundingClientRect();
   const chart = window.LightweightCharts.createChart(el, { width, height, ...themed(palette()), ...options });
   const retheme = () => chart.applyOptions(themed(palette()));
@@ -31,6 +32,7 @@ function baseChart(el, options = {}) {
     if (Math.round(box.width) !== Math.round(width) || Math.round(box.height) !== Math.round(height)) {
       ({ width, height } = box);
       chart.resize(width, height);
+      if (refit) chart.timeScale().fitContent();
     }
   });
   resized.observe(el);
@@ -113,7 +115,8 @@ export function returnsChart(el, runs) {
 /** A walk-forward's stitched out-of-sample equity, a marker where each window's out-of-sample part starts. */
 export function stitchedChart(el, curve, windowStarts = []) {
   const colors = palette();
-  const { chart, destroy } = baseChart(el);
+  const { chart, destroy } = baseChart(el, {}, { refit: true });
+  chart.timeScale().applyOptions({ minBarSpacing: 0.01 });  // years of hourly points fit the width
   const line = chart.addLineSeries({ color: colors.accent, lineWidth: 2, title: "out-of-sample equity",
     priceFormat: { type: "price", precision: 2, minMove: 0.01 } });
   const data = curve.map((p) => ({ time: seconds(p.time), value: p.equity }));

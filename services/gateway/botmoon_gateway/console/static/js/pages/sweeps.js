@@ -325,7 +325,8 @@ function drawHeatmap(box, sweep, allRows, windows, window, chooseWindow) {
     const t = high === low ? 1 : (v - low) / (high - low);
     return sweep.maximize ? t : 1 - t;
   };
-  const best = rows.find((r) => r.rank === 1)?.combination_id;
+  const ranked = rows.filter((r) => r.rank !== null && r.rank !== undefined);
+  const best = ranked.length ? ranked.reduce((x, y) => (y.rank < x.rank ? y : x)).combination_id : null;
   const table = h("table", { class: "heatmap", id: "sw-heatmap", dataset: { rows: down.length, columns: across.length } },
     h("caption", { class: "visually-hidden" }, `${sweep.objective} for each ${a}${b ? ` and ${b}` : ""}`),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, b ? `${a} ↓ · ${b} →` : a),
@@ -346,7 +347,7 @@ function drawHeatmap(box, sweep, allRows, windows, window, chooseWindow) {
   clear(box, head, h("div", { class: "table-wrap plain heat-wrap" }, table),
     h("div", { class: "legend" }, h("span", { class: "heat-scale", "aria-hidden": "true" }),
       h("span", {}, `worst ${num(sweep.maximize ? low : high, 3)} → best ${num(sweep.maximize ? high : low, 3)}`),
-      h("span", {}, "outlined: rank 1; hatched: fails a constraint")));
+      h("span", {}, "outlined: the best shown; hatched: fails a constraint")));
 }
 
 function drawTable(box, sweep, rows) {
