@@ -147,3 +147,18 @@ def test_validate_names_the_parameters_the_strategy_reads(stub):
     assert reply.accepts_any_parameter is False
     open_ended = STRATEGY.replace("def __init__(self, params):", "def __init__(self, params, **extra):")
     assert stub.Validate(backtest_pb2.ValidateRequest(code=open_ended), timeout=60).accepts_any_parameter is True
+
+
+def test_a_null_metric_says_why_in_the_typed_result(stub):
+    silent = "class Silent:\n    def __init__(self, params):\n        pass\n\n    def generate_signals(self, data):\n" \
+             "        return []\n"
+    config = config_message(BacktestConfig(symbol="BTC/USDT:USDT", start="2025-03-01T00:00:00Z",
+                                           end="2025-03-08T00:00:00Z"))
+    reply = stub.Run(backtest_pb2.RunRequest(code=silent, config=config, params_json="{}"), timeout=120)
+    metrics = reply.result.metrics
+    assert reply.success and metrics.total_trades == 0 and metrics.final_equity.value == 10000.0
+    assert not metrics.win_rate.HasField("value") and metrics.win_rate.null_reason == "no winning or losing trades"
+    assert "win_rate is null: no winning or losing trades" in reply.result.warnings
+    series = reply.result.config.series
+    assert (series.data_points, series.data_start_ms) == (168, ms("2025-03-01T00:00:00Z"))
+    assert reply.result.config.config.symbol_type == "CRYPTO_FUTURE" and reply.node == reply.result.node != ""
