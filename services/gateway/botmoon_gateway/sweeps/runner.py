@@ -17,6 +17,7 @@ over after a stall) has its work stopped. On start, and whenever a lease runs ou
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 # Failures that another attempt cannot fix: the request itself is refused, or there are no candles.
 FINAL_CODES = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND, grpc.StatusCode.FAILED_PRECONDITION,
                grpc.StatusCode.OUT_OF_RANGE, grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.PERMISSION_DENIED}
-RETRY_BACKOFF_S = (0.25, 0.5, 1.0, 2.0)
+RETRY_BACKOFF_S = (0.25, 0.5, 1.0, 2.0)  # x4 when the sandboxes are busy (RESOURCE_EXHAUSTED)
 
 
 @dataclass(frozen=True)
@@ -202,11 +203,13 @@ class SweepRunner:
         attempt = 0
         while missing:
             try:
-                async for index, success, document in self._stream(sweep, list(missing.values())):
-                    item = missing.pop(index, None)
-                    if item is not None:
-                        await asyncio.to_thread(store.save_items, self.db, sweep.id,
-                                                [self._row(sweep, item, success, document)])
+                # aclosing: a cancel while a result is being stored also ends the call on the replica at once
+                async with contextlib.aclosing(self._stream(sweep, list(missing.values()))) as stream:
+                    async for index, success, document in stream:
+                        item = missing.pop(index, None)
+                        if item is not None:
+                            await asyncio.to_thread(store.save_items, self.db, sweep.id,
+                                                    [self._row(sweep, item, success, document)])
                 if missing:
                     raise ChunkIncomplete(f"the chunk's stream ended with {len(missing)} run(s) missing")
             except (grpc.aio.AioRpcError, ChunkIncomplete) as exc:
@@ -221,7 +224,8 @@ class SweepRunner:
                     return
                 log.info("sweep chunk retried", extra={"sweep": sweep.id, "items": len(missing), "attempt": attempt,
                                                        "reason": reason})
-                await asyncio.sleep(RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S)) - 1])
+                busy = isinstance(exc, grpc.aio.AioRpcError) and exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                await asyncio.sleep(RETRY_BACKOFF_S[min(attempt, len(RETRY_BACKOFF_S)) - 1] * (4 if busy else 1))
 
     def _stream(self, sweep: Sweep, items: list[Item]) -> AsyncIterator[tuple[int, bool, dict]]:
         request = sweep.request
