@@ -3,6 +3,8 @@
 
 import concurrent.futures
 import contextlib
+import dataclasses
+import json
 import os
 import tempfile
 import time
@@ -28,6 +30,7 @@ PARALLEL = 4  # the ceiling's loops; Botmoon's clients and its executions at onc
 WARM_P50_MS = {"runc": 15.0, "runsc": 50.0}
 NUMERIC_RATE = 4.0
 CEILING_SHARE = 0.8
+QUICK_NOTE = " (`--quick`: short windows)"
 
 
 class Stack:
@@ -125,6 +128,26 @@ def measure(target: Target, quick: bool) -> dict:
     }
 
 
+def _measured_or_why(target: Target, quick: bool) -> tuple[Target, dict | None]:
+    """A target's measurements, or the target marked not run with what stopped it (the other targets go on)."""
+    if target.skipped:
+        return target, None
+    try:
+        return target, measure(target, quick)
+    except Exception as exc:  # noqa: BLE001 - any failure of one target is reported in its rows
+        return dataclasses.replace(target, skipped=f"it failed: {_why(exc)}"), None
+
+
+def _why(exc: Exception) -> str:
+    """The last thing a failing service said (its log's last reason), else the exception's first line."""
+    for line in reversed(str(exc).splitlines()):
+        with contextlib.suppress(ValueError):
+            record = json.loads(line)
+            if isinstance(record, dict) and record.get("reason"):
+                return f"{record.get('message', '')}: {record['reason']}"
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
 def _rate(r: dict) -> str:
     return f"{r['rate']:.2f}/s, {r['cpu_per_exec']:.2f} CPU-s each"
 
@@ -139,8 +162,8 @@ def _cells(target: Target, m: dict | None) -> dict[str, str]:
         "hello": f"{_rate(m['hello'])}; **{share:.0%}** of the ceiling: "
                  f"{verdict(share, CEILING_SHARE, lower_is_better=False)}",
         "numeric": f"{_rate(m['numeric'])}: {verdict(m['numeric']['rate'], NUMERIC_RATE, lower_is_better=False)}",
-        "warm": f"p50 **{m['warm']['p50']:.1f} ms** (≤ {warm_target:.0f} ms: {verdict(m['warm']['p50'], warm_target)}), "
-                f"p99 {m['warm']['p99']:.1f} ms, n={m['warm']['n']}",
+        "warm": f"p50 **{m['warm']['p50']:.1f} ms** (≤ {warm_target:.0f} ms: "
+                f"{verdict(m['warm']['p50'], warm_target)}), p99 {m['warm']['p99']:.1f} ms, n={m['warm']['n']}",
         "cold": f"p50 {m['cold']['p50']:.0f} ms (≤ 1.5 s: {verdict(m['cold']['p50'], 1500)}), "
                 f"p99 {m['cold']['p99']:.0f} ms, n={m['cold']['n']}",
     }
@@ -157,7 +180,7 @@ ROWS = (("ceiling", f"engine ceiling: bare `docker run --rm --network none` of t
 def run(quick: bool = False) -> None:
     load = os.getloadavg()[1]
     with DedicatedEngine() if needs_dedicated() else contextlib.nullcontext() as dedicated:
-        results = [(t, None if t.skipped else measure(t, quick)) for t in targets(dedicated)]
+        results = [_measured_or_why(t, quick) for t in targets(dedicated)]
     cells = [_cells(t, m) for t, m in results]
     header = "| case | " + " | ".join(t.label if not t.skipped else t.runtime for t, _ in results) + " |"
     rows = "\n".join(f"| {label} | " + " | ".join(c[key] for c in cells) + " |" for key, label in ROWS)
@@ -168,7 +191,7 @@ container, every runtime in the same run. Hello-world is the seed's example (`pr
 `result = 42`); the numpy+pandas snippet imports both and takes a rolling mean. Sustained rows run for about
 {seconds:.0f} s each after the pool has filled; CPU-s per execution is the whole machine's CPU time
 (`/proc/stat`, all processes) over that window divided by the executions completed in it. The host's load
-average (5 min) when the run began: {load:.1f} on {os.cpu_count()} cores{" (`--quick`: short windows)" if quick else ""}.
+average (5 min) when the run began: {load:.1f} on {os.cpu_count()} cores{QUICK_NOTE if quick else ""}.
 
 {header}
 |---|{"---|" * len(results)}

@@ -1,9 +1,11 @@
 """Which container runtimes the sandbox benchmark measures, and on which Docker engine each runs.
 
-`BENCH_SANDBOX_TARGETS` lists them as runtime@engine (default `runc@local,runsc@dedicated`): `local` is the
-engine of DOCKER_HOST, `dedicated` the one the benchmark starts itself, compose's `engine` service alone
-(Docker-in-Docker with runc and runsc registered; `BENCH_SANDBOX_ENGINE_TAG` picks its image tag, default
-`latest`). A target whose engine or runtime is not there is reported as not run, with the reason.
+`BENCH_SANDBOX_TARGETS` lists them as runtime@engine, by default `runc@local,runc@dedicated,runsc@dedicated`:
+`local` is the engine of DOCKER_HOST; `dedicated` is compose's `engine` service (Docker-in-Docker with runc and
+runsc registered, as the stacks run user code), started alone by the benchmark (`BENCH_SANDBOX_ENGINE_TAG`
+picks its image tag, default `latest`), or one already running at `BENCH_DEDICATED_DOCKER_HOST` (e.g. a
+stack's `engine` service, through its socket's volume). A target whose engine or runtime is not there is
+reported as not run, with the reason.
 """
 
 import os
@@ -68,6 +70,9 @@ class DedicatedEngine:
                               capture_output=True, text=True)
 
     def __enter__(self) -> "DedicatedEngine":
+        if given := os.environ.get("BENCH_DEDICATED_DOCKER_HOST"):
+            self.docker_host, self.project = given, ""  # one already running; left as it is
+            return self
         up = self._compose("up", "-d", "--no-deps", "engine")
         if up.returncode:
             self.problem = f"it did not start: {_last_line(up.stderr)}"
@@ -89,11 +94,12 @@ class DedicatedEngine:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._compose("down", "-v", "--timeout", "20")
+        if self.project:
+            self._compose("down", "-v", "--timeout", "20")
 
 
 def _wanted() -> list[tuple[str, str]]:
-    spec = os.environ.get("BENCH_SANDBOX_TARGETS", "runc@local,runsc@dedicated")
+    spec = os.environ.get("BENCH_SANDBOX_TARGETS", "runc@local,runc@dedicated,runsc@dedicated")
     pairs = [item.strip().partition("@") for item in spec.split(",") if item.strip()]
     return [(runtime, engine or "local") for runtime, _, engine in pairs]
 
