@@ -65,11 +65,11 @@ def sweep_body(code: str, **changes) -> dict:
     return {"code": code, "backtest_config": CONFIG, "space": SPACE, **changes}
 
 
-def chunks_served(node: BacktestNode) -> int:
-    """RunChunk calls the node answered OK, from its own metrics."""
+def chunks_served(node: BacktestNode, counter: str = "handled", code: str | None = "OK") -> int:
+    """RunChunk calls the node answered (with `code`) or started, from its own metrics."""
     lines = httpx.get(node.metrics_url, timeout=5).text.splitlines()
-    return int(sum(float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith("grpc_server_handled_total{")
-                   and 'grpc_method="RunChunk"' in line and 'grpc_code="OK"' in line))
+    return int(sum(float(line.rsplit(" ", 1)[1]) for line in lines if line.startswith(f"grpc_server_{counter}_total{{")
+                   and 'grpc_method="RunChunk"' in line and (code is None or f'grpc_code="{code}"' in line)))
 
 
 def wait_for(api: httpx.Client, sweep_id: str, condition, timeout: float = 300) -> dict:
@@ -250,19 +250,20 @@ def test_runs_that_cannot_be_made_are_stored_failed_with_the_reason(api, code):
     assert stored["success"] is False and "NOT_FOUND" in stored["error"]["message"]
 
 
-def test_cancel_stops_the_work(api, code):
+def test_cancel_stops_the_work(api, code, replicas):
     space = {"fast_period": list(range(3, 23)), "slow_period": [30, 40]}  # 40 runs
     created = api.post("/api/backtest/sweeps", json=sweep_body(code, space=space)).json()
     wait_for(api, created["sweep_id"], lambda s: s["progress"]["done"] >= 1)
     cancelled = api.delete(f"/api/backtest/sweeps/{created['sweep_id']}")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     at_cancel = cancelled.json()["progress"]["done"]
-    time.sleep(2)
+    started = sum(chunks_served(node, "started", None) for node in replicas)
     after = api.get(f"/api/backtest/sweeps/{created['sweep_id']}").json()
     assert after["status"] == "cancelled" and after["finished_at"]
-    assert at_cancel <= after["progress"]["done"] < 40
+    assert after["progress"]["done"] == at_cancel < 40
     time.sleep(4)  # longer than a chunk takes: had one gone on, its runs would be stored by now
     assert api.get(f"/api/backtest/sweeps/{created['sweep_id']}").json()["progress"] == after["progress"]
+    assert sum(chunks_served(node, "started", None) for node in replicas) == started  # no chunk sent since
     assert api.delete(f"/api/backtest/sweeps/{created['sweep_id']}").json()["status"] == "cancelled"
 
 
