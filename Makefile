@@ -1,5 +1,5 @@
 # Botmoon: `make up` starts the stack on :37674, `make test` runs every check. `make help` lists the rest.
-.PHONY: help compose-env up down test bench proto proto-check lint images base-image wheels venv logs clean checkov chromium
+.PHONY: help compose-env up down test test-runsc bench proto proto-check lint images base-image wheels venv logs clean checkov chromium
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -69,7 +69,9 @@ BACKTEST_REPLICAS ?= 1
 compose-env:
 	@$(PYTHON) scripts/compose-env.py $(BOTMOON_ENV_DIR) $(ENV_FILE)
 
-up: $(if $(filter 0,$(BUILD)),,images) compose-env ## start the stack on :37674 (HOST_PORT, PROJECT) and wait until healthy (BACKTEST_REPLICAS=N scales backtest; DB=postgres GATEWAY_REPLICAS=N)
+# SANDBOX_RUNTIME=runsc: user code under gVisor in the stack's dedicated engine (runc by default; docs/sandbox.md).
+# Like every SANDBOX_* setting it reaches the sandbox service through scripts/compose-env.py.
+up: $(if $(filter 0,$(BUILD)),,images) compose-env ## start the stack on :37674 (HOST_PORT, PROJECT) and wait until healthy (BACKTEST_REPLICAS=N scales backtest; DB=postgres GATEWAY_REPLICAS=N; SANDBOX_RUNTIME=runsc)
 	$(if $(filter postgres,$(DB)),scripts/postgres-image.sh)
 	$(STACK) up -d --remove-orphans --scale backtest=$(BACKTEST_REPLICAS) $(REPLICA_SCALE)
 	scripts/wait-ready.sh http://$(READY_HOST):$(HOST_PORT)/ready 180 || { $(STACK) logs --tail 5 gateway; exit 1; }
@@ -95,10 +97,18 @@ chromium: ## Debian's chromium and chromium-driver for the console's browser tes
 # The gateway's persistence again, on a throwaway PostgreSQL (the whole suite above runs on SQLite).
 PG_TESTS := services/gateway/tests tests/integration/test_gateway_ai.py tests/integration/test_live_strategies.py
 
+# The sandbox's isolation and hostile-code tests again under gVisor, in a dedicated engine the run starts itself
+# (botmoon_testing.sandbox_runtime; the host's daemon.json is never touched).
+RUNTIME_TESTS := services/sandbox/tests tests/integration/test_sandbox_isolation.py \
+  tests/integration/test_sandbox_session.py
+
 test: venv proto-check lint images $(CHECKOV) chromium ## stubs fresh, lint, then the whole suite
 	scripts/test-postgres.sh
 	$(BIN)/pytest
 	$(BIN)/pytest --db postgresql $(PG_TESTS)
+
+test-runsc: venv images ## the sandbox's isolation and hostile-code tests under gVisor (runsc), in a dedicated engine
+	$(BIN)/pytest --sandbox-runtime runsc $(RUNTIME_TESTS)
 
 bench: venv images chromium ## benchmarks; figures go to docs/benchmarks.md
 	$(BIN)/pip install -q -c requirements/constraints.txt -r requirements/bench.txt

@@ -14,7 +14,7 @@ build marketdata services/marketdata/Dockerfile marketdata
 build backtest services/backtest/Dockerfile backtest
 # The sandbox pool's Docker engine (deploy/k8s): it carries the runner image, loaded into the engine at pod start.
 engine=build/engine
-mkdir -p "$engine" && cp deploy/k8s/engine/engine.json "$engine/"
+mkdir -p "$engine" && cp deploy/k8s/engine/engine.json deploy/k8s/engine/*.sh "$engine/"
 docker tag "botmoon/sandbox-runner:$tag" botmoon/sandbox-runner:bundled
 docker save botmoon/sandbox-runner:bundled -o "$engine/runner-image.tar" && chmod 0644 "$engine/runner-image.tar"
 docker build -q --build-arg BASE_IMAGE="$base" -t "botmoon/sandbox-engine:$tag" -f deploy/k8s/engine/Dockerfile "$engine" >/dev/null

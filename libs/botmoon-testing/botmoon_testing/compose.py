@@ -14,7 +14,7 @@ import httpx
 from botmoon_testing.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-IMAGES = ("sandbox-runner", "sandbox", "gateway", "marketdata", "backtest")
+IMAGES = ("sandbox-runner", "sandbox", "sandbox-engine", "gateway", "marketdata", "backtest")
 SETTINGS_CLASSES = {"gateway": "botmoon_gateway.settings:GatewaySettings",
                     "sandbox": "botmoon_sandbox.settings:SandboxSettings",
                     "marketdata": "botmoon_marketdata.settings:MarketDataSettings",
