@@ -194,7 +194,8 @@ class ContainerPool:
                 kept.append(box)
             else:
                 self._expire(box, "stale")
-        surplus = max(0, len(kept) + pool.starting - pool.target)
+        # None while a request waits: the container just put back may be the one it is about to take.
+        surplus = 0 if pool.waiting else max(0, len(kept) + pool.starting - pool.target)
         for box in kept[:surplus]:
             self._expire(box, "surplus")
         for box in kept[surplus:]:
