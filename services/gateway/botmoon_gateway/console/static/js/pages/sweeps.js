@@ -329,7 +329,7 @@ function drawHeatmap(box, sweep, allRows, windows, window, chooseWindow) {
   const best = ranked.length ? ranked.reduce((x, y) => (y.rank < x.rank ? y : x)).combination_id : null;
   const table = h("table", { class: "heatmap", id: "sw-heatmap", dataset: { rows: down.length, columns: across.length } },
     h("caption", { class: "visually-hidden" }, `${sweep.objective} for each ${a}${b ? ` and ${b}` : ""}`),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, b ? `${a} ↓ · ${b} →` : a),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "corner" }, b ? [`${b} →`, h("br"), `${a} ↓`] : a),
       across.map((x) => h("th", { scope: "col", class: "num" }, x === null ? sweep.objective : String(x))))),
     h("tbody", {}, down.map((y) => h("tr", {}, h("th", { scope: "row", class: "num" }, String(y)),
       across.map((x) => {
