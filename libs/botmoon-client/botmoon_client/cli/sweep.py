@@ -146,11 +146,13 @@ def print_sweep(sweep: Any, rows: int = SHOWN_ROWS) -> None:
                 + (f", {p.failed} failed" if p.failed else "") + f"  ranked by {sweep.objective} ({direction} first)")
     if sweep.error:
         o.err.print(f"[red]error:[/red] {sweep.error}", markup=True)
-    ranked = [r for r in sweep.results if r.window is None][:rows] or sweep.results[:rows]
+    ranked = sweep.results[:rows]
     names = list(dict.fromkeys(k for r in ranked for k in r.params))
-    o.table(f"top {len(ranked)} by {sweep.objective}", ["rank", "id", *names, sweep.objective, "trades", "return %",
-                                                          "max dd %", "passed"],
-            [[r.rank, r.combination_id, *[r.params.get(n) for n in names], r.objective_value,
+    windows = ["window"] if any(r.window is not None for r in ranked) else []  # walk-forward: in-sample runs
+    o.table(f"top {len(ranked)} by {sweep.objective}", ["rank", "id", *windows, *names, sweep.objective, "trades",
+                                                          "return %", "max dd %", "passed"],
+            [[r.rank, r.combination_id, *([r.window] if windows else []), *[r.params.get(n) for n in names],
+              r.objective_value,
               r.metrics.get("total_trades"), r.metrics.get("total_return_pct"), r.metrics.get("max_drawdown"),
               "yes" if r.passed else ("error: " + r.error if r.error else "no: " + "; ".join(r.failed_constraints))]
              for r in ranked])
@@ -209,8 +211,7 @@ def run(
     = None,
     config: Annotated[str | None, typer.Option(help="more backtest_config fields as JSON")] = None,
 ) -> None:
-    """Sweep a strategy file's parameters: progress bar, then the ranked table (top 10) and the walk-forward
-    summary (or --json: the final document). Ctrl-C cancels the sweep on the server. Exit 4 when it failed."""
+    """Sweep a strategy's parameters: a progress bar, the ranked table, the walk-forward summary. Exit 4 failed."""
     code = read_source(source)
     if not param:
         o.err.print("[red]error:[/red] give at least one --param name=values")
