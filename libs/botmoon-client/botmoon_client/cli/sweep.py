@@ -211,7 +211,7 @@ def run(
     = None,
     config: Annotated[str | None, typer.Option(help="more backtest_config fields as JSON")] = None,
 ) -> None:
-    """Sweep a strategy's parameters: a progress bar, the ranked table, the walk-forward summary. Exit 4 failed."""
+    """Sweep a strategy's parameters: a progress bar, the ranked table, the walk-forward summary; Ctrl-C cancels."""
     code = read_source(source)
     if not param:
         o.err.print("[red]error:[/red] give at least one --param name=values")
