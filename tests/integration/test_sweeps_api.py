@@ -19,7 +19,7 @@ CONFIG = {"symbol": "BTC/USDT:USDT", "timeframe": "1h", "limit": 300}
 SPACE = {"fast_period": [5, 9, 13], "slow_period": {"start": 21, "stop": 41, "step": 10}}
 SETTINGS = {"GATEWAY_SWEEP_CHUNK_SIZE": "3", "GATEWAY_SWEEP_CONCURRENCY": "3", "GATEWAY_SWEEP_LEASE_S": "3",
             "GATEWAY_SWEEP_TICK_S": "0.3", "GATEWAY_FAIR_MAX_BACKTESTS": "12", "GATEWAY_SWEEP_MAX_COMBINATIONS": "400",
-            "GATEWAY_FAIR_MAX_SWEEPS": "20"}
+            "GATEWAY_FAIR_MAX_SWEEPS": "4"}
 
 
 @pytest.fixture(scope="module")
@@ -265,6 +265,25 @@ def test_cancel_stops_the_work(api, code, replicas):
     assert api.get(f"/api/backtest/sweeps/{created['sweep_id']}").json()["progress"] == after["progress"]
     assert sum(chunks_served(node, "started", None) for node in replicas) == started  # no chunk sent since
     assert api.delete(f"/api/backtest/sweeps/{created['sweep_id']}").json()["status"] == "cancelled"
+
+
+def test_a_client_with_its_limit_of_unfinished_sweeps_gets_429(api, code):
+    body = sweep_body(code, space={"fast_period": list(range(3, 23)), "slow_period": [30, 40]})
+    created = []
+    try:
+        for _ in range(4):
+            reply = api.post("/api/backtest/sweeps", json=body)
+            assert reply.status_code == 202, reply.text
+            created.append(reply.json()["sweep_id"])
+        over = api.post("/api/backtest/sweeps", json=body)
+        assert over.status_code == 429 and over.headers["retry-after"] == "1"
+        assert over.json()["limit"] == "fair_max_sweeps" and "GATEWAY_FAIR_MAX_SWEEPS" in over.json()["error"]
+    finally:
+        for sweep_id in created:
+            assert api.delete(f"/api/backtest/sweeps/{sweep_id}").json()["status"] == "cancelled"
+    again = api.post("/api/backtest/sweeps", json=body)
+    assert again.status_code == 202
+    api.delete(f"/api/backtest/sweeps/{again.json()['sweep_id']}")
 
 
 # --- failures: a replica, the gateway ---------------------------------------------------------------------------

@@ -53,7 +53,7 @@ async def create_sweep(body: SweepBody, settings: SettingsDep, db: DbDep, backen
                            settings.retry_after_s)
     combinations = space.expand(body.space, samples=body.samples, seed=body.seed,
                                 limit=settings.sweep_max_combinations)
-    windows = await _windows(body, backends, settings) if body.walk_forward is not None else []
+    windows = await _windows(body, backends) if body.walk_forward is not None else []
     runs = len(combinations) * len(windows) if windows else len(combinations)
     if runs > settings.sweep_max_combinations:
         raise FieldError("walk_forward", f"{len(combinations)} combinations x {len(windows)} windows = {runs} "
@@ -153,7 +153,7 @@ def _unknown_parameter(name: str, known: set[str]) -> str:
     return f"the strategy's __init__ does not take a parameter '{name}' (it takes: {takes})"
 
 
-async def _windows(body: SweepBody, backends, settings) -> list[dict]:
+async def _windows(body: SweepBody, backends) -> list[dict]:
     """The walk-forward windows on the data the config selects; 422 when not even one fits."""
     config = body.backtest_config
     symbol_type = MARKET_TYPES.get(config.symbol_type or "", candles_pb2.MARKET_TYPE_UNSPECIFIED)
