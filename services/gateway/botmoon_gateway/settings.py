@@ -101,8 +101,9 @@ class GatewaySettings(ServiceSettings):
     # Parameter sweeps: chunks of combinations sent over the backtest channel
     sweep_max_combinations: int = Field(10000, ge=1, description="most backtests one sweep may ask for (combinations "
                                                                  "x walk-forward windows); more: 422")
-    sweep_chunk_size: int = Field(10, ge=1, le=1000, description="combinations per RunChunk call (one sandbox session "
-                                                                 "and one candle fetch each)")
+    sweep_chunk_size: int = Field(10, ge=1, le=1000, description="most combinations per RunChunk call (one sandbox "
+                                                                 "session and one candle fetch each); fewer when a "
+                                                                 "sweep is too small to fill the chunks in flight")
     sweep_concurrency: int = Field(4, ge=1, description="chunks this gateway has in flight at once, all sweeps "
                                                         "together (one sweep: also at most GATEWAY_FAIR_MAX_BACKTESTS)")
     sweep_chunk_retries: int = Field(3, ge=0, description="times a failed chunk is sent again (only its items not "

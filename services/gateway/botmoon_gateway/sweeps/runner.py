@@ -2,7 +2,7 @@
 
 A sweep is a list of runs ("items": a combination on a range of candles), fixed when it is created and kept in
 its row (`request["plan"]`). The runner claims unfinished sweeps (store.claim), and for each sends the items not
-stored yet in chunks of GATEWAY_SWEEP_CHUNK_SIZE to BacktestService.RunChunk over the load-balanced backtest
+stored yet in chunks of at most GATEWAY_SWEEP_CHUNK_SIZE to BacktestService.RunChunk over the load-balanced backtest
 channel, at most GATEWAY_SWEEP_CONCURRENCY chunks in flight for the whole gateway (and at most
 GATEWAY_FAIR_MAX_BACKTESTS for one sweep). Each streamed result is stored as it arrives. A chunk that fails
 (a replica stopped, a deadline) is sent again with only its items not stored yet, up to
@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import secrets
 import socket
@@ -186,9 +187,11 @@ class SweepRunner:
         pending = [item for item in items if item.index not in stored]
         if not pending:
             return
-        size = self.settings.sweep_chunk_size
+        in_flight = min(self.settings.sweep_concurrency, self.settings.fair_max_backtests)
+        # Chunks of GATEWAY_SWEEP_CHUNK_SIZE, smaller when that would leave slots idle (a small sweep is spread)
+        size = max(1, min(self.settings.sweep_chunk_size, math.ceil(len(pending) / in_flight)))
         chunks = [[pending[i] for i in part] for part in space.chunks(range(len(pending)), size)]
-        per_sweep = asyncio.Semaphore(min(self.settings.sweep_concurrency, self.settings.fair_max_backtests))
+        per_sweep = asyncio.Semaphore(in_flight)
 
         async def one(chunk: list[Item]) -> None:
             async with per_sweep, self._slots:
