@@ -6,6 +6,7 @@ import json
 import logging
 
 from botmoon_sandbox.adapters.docker_engine import DockerEngine, EngineError
+from botmoon_sandbox.domain.flavour import Flavour
 from botmoon_sandbox.domain.outcome import Status
 from botmoon_sandbox.executor import Executor
 
@@ -27,11 +28,29 @@ try:
 except OSError:
     found["rootfs"] = "read-only"
 found["uid"] = os.getuid()
+# The runner's descriptors (its reply channel among them) must not open from here, by either mode; one that
+# is only a path anyone may open (its stdin, /dev/null) gives nothing away.
+def opens(path, mode):
+    try:
+        os.close(os.open(path, mode | os.O_NONBLOCK))
+        return True
+    except OSError:
+        return False
+def target(link):
+    try:
+        return os.readlink(link)
+    except OSError:
+        return ""
 try:
-    os.listdir(f"/proc/{os.getppid()}/fd")
-    found["runner_fds"] = "visible"
+    runner_fds = os.listdir(f"/proc/{os.getppid()}/fd")
 except OSError:
-    found["runner_fds"] = "hidden"
+    runner_fds = []
+found["runner_fds"] = "hidden"
+for fd in runner_fds:
+    link = f"/proc/{os.getppid()}/fd/{fd}"
+    for mode in (os.O_RDONLY, os.O_WRONLY):
+        if opens(link, mode) and not (target(link).startswith("/") and opens(target(link), mode)):
+            found["runner_fds"] = "visible"
 status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
 found["cap_eff"] = int(status["CapEff"].strip(), 16)
 found["no_new_privs"] = libc.prctl(39, 0, 0, 0, 0)  # PR_GET_NO_NEW_PRIVS
@@ -76,12 +95,12 @@ def kernel_seen(found: dict, engine_kernel: str) -> str:
 
 def check_registered(runtime: str, facts: dict) -> None:
     """The engine lists the runtime (docker info), and the probe knows what it should look like from inside."""
-    if runtime not in KERNEL_UNDER:
-        raise ProbeFailed(f"runtime {runtime!r}: no known in-container evidence for it "
-                          f"(known: {', '.join(sorted(KERNEL_UNDER))}); refusing to serve")
     if runtime not in facts["runtimes"]:
         raise ProbeFailed(f"runtime {runtime!r} is not registered in the Docker engine "
                           f"(it has: {', '.join(sorted(facts['runtimes']))})")
+    if runtime not in KERNEL_UNDER:
+        raise ProbeFailed(f"runtime {runtime!r}: no known in-container evidence for it "
+                          f"(known: {', '.join(sorted(KERNEL_UNDER))}); refusing to serve")
 
 
 def check_inside(runtime: str, found: dict, engine_kernel: str) -> None:
@@ -101,10 +120,12 @@ async def sandbox_holds(executor: Executor, engine: DockerEngine, runtime: str) 
         if on_container != runtime:
             raise ProbeFailed(f"a sandbox container was created with runtime {on_container!r}, "
                               f"not the configured {runtime!r}")
-        found = await isolation_findings(executor)
-        if failed := failures(found):
-            raise ProbeFailed(f"isolation probe failed: {failed}", failures=failed)
-        check_inside(runtime, found, facts["kernel"])
+        for flavour in Flavour:  # every kind of container the pool starts, one after the other
+            found = await isolation_findings(executor, flavour)
+            check_inside(runtime, found, facts["kernel"])  # whose kernel first: it says what the rest means
+            if failed := failures(found):
+                raise ProbeFailed(f"isolation probe failed in the {flavour.value} flavour: {failed}",
+                                  failures=failed, flavour=flavour.value)
     except ProbeFailed as exc:
         return exc
     except EngineError as exc:
@@ -114,8 +135,8 @@ async def sandbox_holds(executor: Executor, engine: DockerEngine, runtime: str) 
     return None
 
 
-async def isolation_findings(executor: Executor) -> dict:
-    outcome = await executor.execute(PROBE_CODE, skip_validation=True)
+async def isolation_findings(executor: Executor, flavour: Flavour) -> dict:
+    outcome = await executor.execute(PROBE_CODE, skip_validation=True, flavour=flavour)
     if outcome.status is not Status.COMPLETED:
         raise ProbeFailed(f"isolation probe did not complete: {outcome.status.value} {outcome.error or ''} "
                           f"{(outcome.stderr or '')[-500:]}".strip())

@@ -8,7 +8,7 @@ import docker
 from docker.errors import APIError, NotFound
 from docker.types import LogConfig, Ulimit
 
-from botmoon_runner import protocol
+from botmoon_runner import isolation, protocol
 from botmoon_sandbox.adapters.attach_stream import AttachStream
 from botmoon_sandbox.domain.flavour import Flavour
 from botmoon_sandbox.settings import SandboxSettings
@@ -25,7 +25,16 @@ THREAD_ENV = {
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                  "VECLIB_MAXIMUM_THREADS")
 }
+# Runtimes under which PR_SET_DUMPABLE does not keep the worker out of /proc/<runner>/fd (gVisor's 2022 release):
+# there the runner and its worker run as two users (botmoon_runner.isolation.SPLIT_USERS_ENV).
+SPLIT_USERS_UNDER = frozenset({"runsc"})
+SPLIT_CAPABILITIES = ["SETUID", "SETGID", "SETPCAP"]  # used once, to become those users; then gone
 SCRATCH = "/tmp"  # noqa: S108 - the container's own size-limited tmpfs, not the host's
+
+
+def runner_user(worker_user: str) -> str:
+    """The runner's own user where the two are split: another unprivileged one than the worker's."""
+    return "65532:65532" if worker_user.split(":")[0] == "65533" else "65533:65533"
 
 
 class EngineError(Exception):
@@ -105,11 +114,14 @@ class DockerEngine:
         memory = s.memory_mb * 1024 * 1024
         fsize = s.fsize_mb * 1024 * 1024
         deadline = time.time() + s.idle_ttl_s + s.wall_time_s + s.start_timeout_s
+        split = s.runtime in SPLIT_USERS_UNDER
+        split_env = {isolation.SPLIT_USERS_ENV: f"{s.user},{runner_user(s.user)}"} if split else {}
         host_config = self._client.api.create_host_config(
             network_mode="none",
             read_only=True,
             tmpfs={SCRATCH: f"rw,noexec,nosuid,nodev,size={s.tmpfs_mb}m"},
             cap_drop=["ALL"],
+            cap_add=SPLIT_CAPABILITIES if split else None,
             security_opt=["no-new-privileges:true"],
             pids_limit=s.pids_limit,
             mem_limit=memory,
@@ -130,8 +142,8 @@ class DockerEngine:
             command=[flavour.value],  # the runner's argument: what it imports before it forks its worker
             stdin_open=True,  # with detach unset, docker-py also sets StdinOnce: EOF when we detach
             tty=False,
-            user=s.user,
-            environment={**THREAD_ENV, "HOME": SCRATCH, "PYTHONDONTWRITEBYTECODE": "1",
+            user="0:0" if split else s.user,
+            environment={**split_env, **THREAD_ENV, "HOME": SCRATCH, "PYTHONDONTWRITEBYTECODE": "1",
                          protocol.MAX_OUTPUT_ENV: str(s.max_output_bytes),
                          protocol.MAX_VALUE_ENV: str(s.max_session_reply_bytes)},
             hostname="sandbox",

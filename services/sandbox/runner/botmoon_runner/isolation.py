@@ -6,6 +6,12 @@ import resource
 import signal
 
 PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP = 24
+# "<worker uid>:<gid>,<runner uid>:<gid>": the container starts as root with CAP_SETUID/SETGID/SETPCAP only, and
+# the runner and its worker each become their own user. Set where PR_SET_DUMPABLE does not fence /proc/<pid>/fd
+# (gVisor's 2022 release): a worker of another user cannot open the runner's descriptors anywhere.
+SPLIT_USERS_ENV = "BOTMOON_SPLIT_USERS"
+_users: dict[str, tuple[int, int]] = {}
 PIDS_EVENTS = ("/sys/fs/cgroup/pids.events", "/sys/fs/cgroup/pids/pids.events")  # cgroup v2, v1
 
 
@@ -13,10 +19,36 @@ def guard_runner() -> None:
     """Makes this process non-dumpable, so a process of the same user (the worker) can neither open its
     file descriptors through /proc/<pid>/fd nor read or write its memory, nor trace it; and deaf to
     SIGINT. Raises if the kernel refuses: the runner does not start unguarded."""
+    split = os.environ.pop(SPLIT_USERS_ENV, "")
+    if split:
+        worker, runner = (tuple(int(n) for n in user.split(":")) for user in split.split(","))
+        _users.update(worker=worker, runner=runner)
+    _undumpable()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _undumpable() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def become(role: str) -> None:
+    """With split users (SPLIT_USERS_ENV), this process becomes the role's user for good: no supplementary
+    groups, every capability gone from its bounding set too. Raises if it cannot: no process runs as root."""
+    if role not in _users:
+        return
+    uid, gid = _users.pop(role)
+    _users.clear()
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != 22:  # EINVAL: no such cap
+            raise OSError(ctypes.get_errno(), f"prctl(PR_CAPBSET_DROP, {cap}) failed")
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if role == "runner":
+        _undumpable()  # a change of user resets it
 
 
 def enter_worker(keep: int) -> None:
@@ -33,6 +65,7 @@ def enter_worker(keep: int) -> None:
             f.write("1000")
     except OSError:
         pass  # outside a container (tests): the runner does not depend on it
+    become("worker")
 
 
 def pids_limit_hits() -> int | None:

@@ -63,6 +63,7 @@ class Worker:
                 os.dup2(requests, 0)
             _serve(theirs)
         theirs.close()
+        isolation.become("runner")
         self.pid = pid
         self._sock = ours
         self._pidfd = _exit_watch(pid)
