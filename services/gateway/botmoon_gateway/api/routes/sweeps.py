@@ -199,13 +199,14 @@ def _status(db, sweep: Sweep, top: int) -> SweepStatus:
     counts = store.Counts(len(rows), sum(1 for r in rows if not r.success))
     constraints = sweep.request.get("constraints") or []
     grid = [r for r in rows if r.phase != "out_of_sample"]
-    table = [ranked.as_reply() for ranked in ranking.rank(grid, sweep.objective, sweep.maximize, constraints)]
-    best = table[0] if table and table[0].objective_value is not None else None
+    ranked = ranking.rank(grid, sweep.objective, sweep.maximize, constraints)
+    best = ranked[0].as_reply() if ranked and ranked[0].objective_value is not None else None
     report = _walk_forward(db, sweep, rows) if sweep.windows else None
     return SweepStatus(sweep_id=sweep.id, status=sweep.status, progress=_progress(sweep, counts),
                        objective=sweep.objective, maximize=sweep.maximize, best=best,
-                       results=table[:top], walk_forward=report, created_at=sweep.created_at,
-                       started_at=sweep.started_at, finished_at=sweep.finished_at, error=sweep.error)
+                       results=[row.as_reply() for row in ranked[:top]], walk_forward=report,
+                       created_at=sweep.created_at, started_at=sweep.started_at, finished_at=sweep.finished_at,
+                       error=sweep.error)
 
 
 def _walk_forward(db, sweep: Sweep, rows: list) -> walkforward.WalkForwardReport:
