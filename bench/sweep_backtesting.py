@@ -4,6 +4,7 @@ EMAs from the two periods being optimised, as the ema_cross template does."""
 
 import functools
 import os
+import resource
 import time
 import warnings
 from pathlib import Path
@@ -28,10 +29,10 @@ def year_of_candles(start: str, end: str) -> pd.DataFrame:
     return pd.concat([data, data.iloc[[-1]].set_axis(data.index[-1:] + pd.Timedelta(hours=1))])
 
 
-def machine_cpu_s() -> float:
-    """CPU seconds the whole machine has been busy so far (user, nice, system, irq, softirq, steal; every process)."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
-    return (sum(fields[:3]) + sum(fields[5:8])) / os.sysconf("SC_CLK_TCK")
+def process_cpu_s() -> float:
+    """CPU seconds of this process and of its children that have ended (optimize's worker processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _ema(values, span):
@@ -77,14 +78,14 @@ def optimize(data: pd.DataFrame, fast: list[int], slow: list[int], tp_pct: float
 
     test = Backtest(data, _strategy(), cash=CAPITAL, commission=commission, trade_on_close=True, exclusive_orders=True,
                     finalize_trades=True)
-    cpu, started = machine_cpu_s(), time.perf_counter()
+    cpu, started = process_cpu_s(), time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         stats = test.optimize(fast_period=fast, slow_period=slow, tp_pct=[tp_pct], sl_pct=[sl_pct], bars=[len(data)],
                               maximize="Sharpe Ratio")
     wall = time.perf_counter() - started
     best = stats["_strategy"]
-    return {"version": backtesting.__version__, "wall_s": wall, "machine_cpu_s": machine_cpu_s() - cpu,
+    return {"version": backtesting.__version__, "wall_s": wall, "cpu_s": process_cpu_s() - cpu,
             "runs": len(fast) * len(slow),
             "best": {"fast_period": best.fast_period, "slow_period": best.slow_period},
             "best_sharpe": float(stats["Sharpe Ratio"])}
