@@ -198,8 +198,29 @@ ENGINE_KINDS = (("dockerd", "dockerd"), ("containerd-shim", "containerd-shim"), 
 KINDS_ORDER = ("dockerd", "containerd", "containerd-shim", "runc", "runsc", STORAGE, "docker CLI",
                "container processes", "sandbox service", "gateway", "bench client", "kernel threads",
                "other processes")
+NESTED = " (in a container)"  # an engine inside a container (Docker-in-Docker), apart from the host's
+_RUNTIMES = ("runc", "runsc")
 # Re-executions of a daemon's own binary (runc init from a shim, dockerd's untar helpers) count with the parent.
 _REEXEC_NAMES = ("exe",)
+
+
+ENGINE_KIND_NAMES = frozenset(k for _, k in ENGINE_KINDS) - {"container processes"}
+
+
+def _shims_above(pid: int, processes: dict[int, Process]) -> int:
+    count, seen, cur = 0, {pid}, processes[pid].ppid if pid in processes else 0
+    while cur and cur not in seen and cur in processes:
+        seen.add(cur)
+        count += processes[cur].comm.startswith("containerd-shim")
+        cur = processes[cur].ppid
+    return count
+
+
+def kind_order(kind: str) -> tuple[int, int, str]:
+    """Where a kind goes in a table: the known order, each engine's nested variant after it, others last."""
+    base = kind.removesuffix(NESTED)
+    index = KINDS_ORDER.index(base) if base in KINDS_ORDER else len(KINDS_ORDER)
+    return index, kind != base, kind
 
 
 class CpuLedger:
@@ -253,13 +274,17 @@ class CpuLedger:
             totals[kind] += ns / 1e9
             names[kind, processes[tgid].comm if tgid in processes else "?"] += ns / 1e9
         self.by_name = dict(sorted(names.items(), key=lambda kv: -kv[1]))
-        return {k: totals[k] for k in KINDS_ORDER if totals.get(k)} | {
-            k: v for k, v in totals.items() if k not in KINDS_ORDER}
+        return {k: totals[k] for k in sorted(totals, key=kind_order) if totals[k]}
 
     def _kind(self, pid: int, processes: dict[int, Process], memo: dict[int, str]) -> str:
         if pid not in memo:
             memo[pid] = "other processes"  # guards against a cycle of reused process ids
-            memo[pid] = self._kind_of(pid, processes, memo)
+            kind = self._kind_of(pid, processes, memo)
+            engine = kind in ENGINE_KIND_NAMES
+            # a runtime's own shim is above it on the host already; an engine's process in a container has one more
+            if engine and _shims_above(pid, processes) >= (2 if kind in _RUNTIMES else 1):
+                kind += NESTED
+            memo[pid] = kind
         return memo[pid]
 
     def _kind_of(self, pid: int, processes: dict[int, Process], memo: dict[int, str]) -> str:

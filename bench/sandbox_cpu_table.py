@@ -2,7 +2,7 @@
 
 import os
 
-from bench.cpu_accounting import KINDS_ORDER, STORAGE, CpuLedger
+from bench.cpu_accounting import NESTED, STORAGE, CpuLedger, kind_order
 from bench.sandbox_runtimes import Target
 
 LOADS = (("ceiling", "bare `docker run`"), ("hello", "hello-world"), ("numeric", "numpy+pandas"))
@@ -24,6 +24,12 @@ WHAT = {
 }
 
 
+def _what(kind: str) -> str:
+    if kind.endswith(NESTED):
+        return "the same, of an engine inside a container (the dedicated engine, or another one on the host)"
+    return WHAT.get(kind, "")
+
+
 def _ms(ledger: CpuLedger, kind: str, n: int) -> str:
     seconds = ledger.by_kind.get(kind, 0.0)
     return f"{seconds * 1000 / n:.0f}" if seconds else "—"
@@ -31,13 +37,12 @@ def _ms(ledger: CpuLedger, kind: str, n: int) -> str:
 
 def _table(m: dict) -> str:
     loads = [(key, label, m[key]) for key, label in LOADS]
-    kinds = [k for k in KINDS_ORDER if any(r["ledger"].by_kind.get(k) for _, _, r in loads)]
-    kinds += sorted({k for _, _, r in loads for k in r["ledger"].by_kind} - set(kinds))
+    kinds = sorted({k for _, _, r in loads for k in r["ledger"].by_kind}, key=kind_order)
     lines = ["| process | " + " | ".join(f"{label} (ms per execution)" for _, label, _ in loads) + " | what |",
              "|---|" + "---|" * len(loads) + "---|"]
     for kind in kinds:
         lines.append(f"| {kind} | " + " | ".join(_ms(r["ledger"], kind, r["executions"]) for _, _, r in loads)
-                     + f" | {WHAT.get(kind, '')} |")
+                     + f" | {_what(kind)} |")
     threads = [sum(r["ledger"].by_kind.values()) * 1000 / r["executions"] for _, _, r in loads]
     machine = [r["ledger"].machine_s * 1000 / r["executions"] for _, _, r in loads]
     lines.append("| **all threads** | " + " | ".join(f"**{v:.0f}**" for v in threads) + " | sum of the rows |")
@@ -65,7 +70,7 @@ def _budget(m: dict, rates: dict[str, float]) -> str:
         by, n = r["ledger"].by_kind, r["executions"]
 
         def part(kinds: tuple[str, ...], by=by, n=n) -> float:
-            return sum(by.get(k, 0.0) for k in kinds) * 1000 / n
+            return sum(v for k, v in by.items() if k.removesuffix(NESTED) in kinds) * 1000 / n
 
         total = r["ledger"].machine_s * 1000 / n
         engine, inside, services = part(ENGINE), part(("container processes",)), part(SERVICES)
