@@ -21,7 +21,6 @@ export BOTMOON_ENV_DIR := $(CURDIR)/build/compose/$(PROJECT)
 STACK = $(COMPOSE) --env-file $(BOTMOON_ENV_DIR)/compose.env -p $(PROJECT) $(addprefix -f ,$(COMPOSE_FILES))
 READY_HOST = $(if $(filter-out 0.0.0.0 ::,$(GATEWAY_BIND)),$(GATEWAY_BIND),127.0.0.1)
 export TESTCONTAINERS_RYUK_DISABLED := true
-export DOCKER_GID := $(shell stat -c %g /var/run/docker.sock 2>/dev/null || echo 0)
 PACKAGES := $(wildcard libs/*/pyproject.toml services/*/pyproject.toml services/*/*/pyproject.toml)
 
 help: ## list the targets
