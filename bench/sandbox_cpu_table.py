@@ -37,7 +37,8 @@ def _ms(ledger: CpuLedger, kind: str, n: int) -> str:
 
 def _table(m: dict) -> str:
     loads = [(key, label, m[key]) for key, label in LOADS]
-    kinds = sorted({k for _, _, r in loads for k in r["ledger"].by_kind}, key=kind_order)
+    kinds = sorted({k for _, _, r in loads for k, v in r["ledger"].by_kind.items()
+                    if v * 1000 / r["executions"] >= 0.5}, key=kind_order)  # rows that round to 0 ms left out
     lines = ["| process | " + " | ".join(f"{label} (ms per execution)" for _, label, _ in loads) + " | what |",
              "|---|" + "---|" * len(loads) + "---|"]
     for kind in kinds:
