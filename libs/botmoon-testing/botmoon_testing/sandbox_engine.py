@@ -3,6 +3,7 @@ runs it (Docker-in-Docker, runc and gVisor's runsc registered), reached on a Uni
 Nothing on the host is configured: its storage is a volume removed with it."""
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -13,10 +14,14 @@ from pathlib import Path
 from botmoon_testing.kubelet import privileged_flags
 
 LABEL = "botmoon.test-engine"
+# The engine that runs the dedicated ones: whatever DOCKER_HOST said when this was imported, since a test run then
+# points DOCKER_HOST at the dedicated engine itself (botmoon_testing.sandbox_runtime).
+HOST_ENV = dict(os.environ)
 
 
 def docker(*args: str, timeout: float = 300, check: bool = True) -> str:
-    run = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
+    run = subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False,
+                         env=HOST_ENV)
     if check and run.returncode != 0:
         raise RuntimeError(f"docker {' '.join(args[:3])}: {run.stderr.strip()[-2000:]}")
     return run.stdout
@@ -48,7 +53,8 @@ class DedicatedEngine:
         while not self.has("botmoon/sandbox-runner:latest"):
             state = docker("inspect", "--format", "{{.State.Status}}", self.name).strip()
             if state != "running" or time.monotonic() > deadline:
-                logs = subprocess.run(["docker", "logs", "--tail", "30", self.name], capture_output=True, text=True)
+                logs = subprocess.run(["docker", "logs", "--tail", "30", self.name], capture_output=True, text=True,
+                                      env=HOST_ENV)
                 self.stop()
                 raise RuntimeError(f"dedicated engine not ready ({state}):\n{logs.stdout}{logs.stderr}")
             time.sleep(0.5)
