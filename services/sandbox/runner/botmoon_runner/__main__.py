@@ -3,6 +3,7 @@ replies. User code runs only in the worker, which reads the requests on stdin it
 the service stays in this process."""
 
 import os
+import select
 import sys
 
 from botmoon_runner import flavours, isolation, protocol
@@ -50,10 +51,22 @@ def serve(replies, worker: Worker, max_output: int, max_value: int) -> int:
         if not seen.received and seen.exit_code is not None and not seen.pids_hit:
             return seen.exit_code
         head, value = judge(seen, max_output)
-        replies.write(protocol.encode(head, value))
+        write_all(replies, protocol.encode(head, value))
         if worker.alive:
             worker.hand_pipe()
     return 0
+
+
+def write_all(stream, data: bytes) -> None:
+    """A raw write may take part of a large frame (gVisor's writes to the container's stdout do): the rest
+    follows, waiting for room if the descriptor has none."""
+    view = memoryview(data)
+    while view:
+        written = stream.write(view)
+        if written is None:  # non-blocking and full
+            select.select([], [stream], [])
+            continue
+        view = view[written:]
 
 
 if __name__ == "__main__":
