@@ -63,7 +63,13 @@ def test_a_forged_frame_then_a_normal_end_is_not_taken_for_the_result(sandbox_st
     assert reply.error.type == "SandboxProtocolError"
 
 
-def test_the_runner_process_and_its_descriptors_are_out_of_reach(sandbox_stub):
+# The environment the service gives a container (tests/integration/test_sandbox_isolation.py checks the worker's)
+CONTAINER_ENVIRONMENT = {"PATH", "HOME", "HOSTNAME", "LANG", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE",
+                         "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                         "VECLIB_MAXIMUM_THREADS", "BOTMOON_MAX_OUTPUT", "BOTMOON_MAX_VALUE"}
+
+
+def test_the_runner_process_and_its_descriptors_are_out_of_reach(sandbox_stub, sandbox_runtime):
     code = '''
 import os
 found = {"parent": os.getppid(), "own_fds": sorted(int(fd) for fd in os.listdir("/proc/self/fd"))}
@@ -76,14 +82,53 @@ for what, attempt in [("list", lambda: os.listdir("/proc/1/fd")),
         found[what] = "reached"
     except OSError as exc:
         found[what] = type(exc).__name__
+try:
+    environ = open("/proc/1/environ", "rb").read().split(bytes(1))
+    found["runner_environ"] = sorted(entry.split(b"=")[0].decode() for entry in environ if entry)
+except OSError:
+    found["runner_environ"] = None
+try:
+    numbers = sorted(int(fd) for fd in os.listdir("/proc/1/fd"))
+except OSError:
+    numbers = list(range(16))  # not listable: try the likely ones
+found["runner_fds"] = {}
+for fd in numbers:
+    try:
+        target = os.readlink(f"/proc/1/fd/{fd}")
+    except OSError as exc:
+        target = type(exc).__name__
+    for mode in ("rb", "wb"):
+        try:
+            open(f"/proc/1/fd/{fd}", mode, buffering=0).close()
+            found["runner_fds"][f"{fd} {mode}"] = ["reached", target]
+        except OSError as exc:
+            found["runner_fds"][f"{fd} {mode}"] = [type(exc).__name__, target]
 result = found
 '''
     reply = execute(sandbox_stub, code, skip_validation=True)
     assert reply.status == pb.EXECUTION_STATUS_COMPLETED, reply
     found = json.loads(reply.result_json)
     assert found["parent"] == 1
-    for what in ("list", "open", "mem", "environ"):
+    # gVisor lets the worker list the runner's descriptor numbers (its procfs checks only on open); runc does not
+    expected_list = {"runc": "PermissionError", "runsc": "reached"}[sandbox_runtime]
+    assert found["list"] == expected_list, found
+    for what in ("open", "mem"):
         assert found[what] == "PermissionError", (what, found)
+    if sandbox_runtime == "runc":
+        assert found["environ"] == "PermissionError", found
+    else:  # gVisor's 2022 release lets another user read it: it holds the container's environment, no more
+        assert found["environ"] == "reached", found
+        assert set(found["runner_environ"]) <= CONTAINER_ENVIRONMENT | {"BOTMOON_SPLIT_USERS"}, found
+    # Listed or guessed, not one of the runner's descriptors opens, for reading or for writing: above all not
+    # stdout, its reply channel. Under gVisor the links can be read too, and its stdin, /dev/null by then, reopens
+    # as a /dev/null of the worker's own; its socket never opens through /proc ("OSError": ENXIO).
+    assert found["runner_fds"]["1 wb"][0] == "PermissionError", found
+    assert len(found["runner_fds"]) >= 2 * 6, found
+    refused = {"runc": ("PermissionError",), "runsc": ("PermissionError", "OSError")}[sandbox_runtime]
+    for attempt, (outcome, target) in found["runner_fds"].items():
+        if sandbox_runtime == "runsc" and target == "/dev/null":
+            continue
+        assert outcome in refused, (attempt, found)
     # stdin (empty), stdout and stderr (the container's stderr), the worker's socket and its reply pipe
     assert len(found["own_fds"]) <= 6, found
 
