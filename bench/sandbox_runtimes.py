@@ -60,7 +60,10 @@ class DedicatedEngine:
         self.project = f"benchengine{os.getpid()}"
         self.problem = ""
         self.docker_host = ""
-        self._env = {**os.environ, "IMAGE_TAG": os.environ.get("BENCH_SANDBOX_ENGINE_TAG", "latest")}
+        # The engine alone: the committed per-service env files (deploy/compose/env), not those of a `make up`
+        # stack that make's exported BOTMOON_ENV_DIR names (they need not exist).
+        self._env = {**{k: v for k, v in os.environ.items() if k != "BOTMOON_ENV_DIR"},
+                     "IMAGE_TAG": os.environ.get("BENCH_SANDBOX_ENGINE_TAG", "latest")}
 
     def _compose(self, *args: str) -> subprocess.CompletedProcess:
         compose = ["docker", "compose"] if subprocess.run(["docker", "compose", "version"],
