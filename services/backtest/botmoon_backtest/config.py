@@ -8,7 +8,6 @@ import datetime as dt
 
 from botmoon_backtest.domain.curve import MIN_POINTS
 from botmoon_backtest.domain.model import SimulationSettings
-from botmoon_common.timefmt import iso
 
 EXCHANGES = ("binance", "okx")
 SYMBOL_TYPES = ("CRYPTO_FUTURE", "CRYPTO_SPOT")
@@ -71,11 +70,6 @@ def simulation_settings(config: dict) -> SimulationSettings:
         return SimulationSettings(**chosen, enabled_directions=frozenset(str(d) for d in config["enabled_directions"]))
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc
-
-
-def config_out(config: dict) -> dict:
-    """The config as the reply shows it: times as ISO strings."""
-    return {**config, **{k: iso(config[k]) for k in ("start", "end") if config[k] is not None}}
 
 
 def _integer(config: dict, name: str, low: int, high: int) -> None:
