@@ -17,6 +17,21 @@ from botmoon_testing.processes import Sandbox
 pytestmark = pytest.mark.docker
 
 
+@pytest.fixture(scope="module")
+def counted():
+    """A sandbox service of this module's own, for the tests that count a pool's containers: the session's
+    service also serves the gateways of other tests (sweeps, sessions, calls cancelled as replicas are killed),
+    whose containers in use would count in its pool."""
+    service = Sandbox("counted-" + uuid.uuid4().hex[:8], pool_size=1, wall_time_s=3, max_output_bytes=65536)
+    service.start()
+    try:
+        with grpc.insecure_channel(service.address) as channel:
+            yield service, sandbox_pb2_grpc.SandboxServiceStub(channel)
+    finally:
+        service.stop()
+        remove_pool(service.pool_name)
+
+
 def run(stub, code: str, timeout: float = 60) -> pb.ExecuteResponse:
     return stub.Execute(pb.ExecuteRequest(code=code, skip_validation=True), timeout=timeout)
 
@@ -179,7 +194,8 @@ def test_memory_bomb_is_killed_and_service_stays_healthy(sandbox_stub):
     assert_healthy(sandbox_stub)
 
 
-def test_fork_bomb_is_killed_at_the_process_limit(sandbox, sandbox_stub, sandbox_runtime):
+def test_fork_bomb_is_killed_at_the_process_limit(counted, sandbox_runtime):
+    sandbox, sandbox_stub = counted
     started = time.monotonic()
     reply = run(sandbox_stub, "import os\nwhile True:\n    os.fork()")
     assert time.monotonic() - started < 3 + 3
@@ -226,7 +242,8 @@ def test_raw_descriptor_flood_is_killed_at_the_output_limit(sandbox_stub):
     assert_healthy(sandbox_stub)
 
 
-def test_container_count_returns_to_pool_size(sandbox, sandbox_stub):
+def test_container_count_returns_to_pool_size(counted):
+    sandbox, sandbox_stub = counted
     for code in ("result = 1", "raise ValueError('x')", "import os\nos._exit(3)"):
         run(sandbox_stub, code)
     assert wait_container_count(sandbox.pool_name, sandbox.pool_size) == sandbox.pool_size

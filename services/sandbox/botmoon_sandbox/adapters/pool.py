@@ -79,15 +79,30 @@ class ContainerPool:
         if pool.starting > pool.waiting:
             pool.waiting += 1
             try:
-                box = await asyncio.wait_for(pool.idle.get(), timeout=self._start_timeout_s)
+                box = await self._next_idle(pool)
+            finally:
+                pool.waiting -= 1
+            if box is not None:
                 if self._fresh(box):
                     return self._taken(box, "starting")
                 self._expire(box, "stale")
-            except TimeoutError:
-                pass
-            finally:
-                pool.waiting -= 1
         return self._taken(await self._start_ready(flavour), "cold")
+
+    async def _next_idle(self, pool: _FlavourPool) -> SandboxContainer | None:
+        """The next container the pool puts back, within the start timeout (None after it). A caller cancelled
+        in the meantime loses no container: one already taken goes back to the pool."""
+        getter = asyncio.ensure_future(pool.idle.get())
+        try:
+            await asyncio.wait({getter}, timeout=self._start_timeout_s)
+        except asyncio.CancelledError:
+            if getter.done() and not getter.cancelled():
+                pool.idle.put_nowait(getter.result())
+            getter.cancel()
+            raise
+        if not getter.done():
+            getter.cancel()
+            return None
+        return getter.result()
 
     def discard(self, box: SandboxContainer) -> None:
         """Removes a used container in the background."""
@@ -124,6 +139,10 @@ class ContainerPool:
         metrics.POOL_ACQUISITIONS.labels(box.flavour.value, source).inc()
         return box
 
+    def _discard_started(self, start: asyncio.Future) -> None:
+        if not start.cancelled() and start.exception() is None:
+            self.discard(start.result())
+
     def _expire(self, box: SandboxContainer, reason: str) -> None:
         metrics.POOL_EXPIRED.labels(box.flavour.value, reason).inc()
         self.discard(box)
@@ -132,10 +151,22 @@ class ContainerPool:
         return time.monotonic() - box.started_at < self._idle_ttl_s
 
     async def _start_ready(self, flavour: Flavour) -> SandboxContainer:
+        """A started container whose runner is ready. A caller cancelled meanwhile (its client gone) leaves no
+        container behind: the start goes on in its thread, and what it made is removed once it is done."""
         began = time.monotonic()
-        box = await asyncio.to_thread(self._engine.start, self._stream_bytes, flavour)
+        start = asyncio.ensure_future(asyncio.to_thread(self._engine.start, self._stream_bytes, flavour))
+        try:
+            box = await asyncio.shield(start)
+        except asyncio.CancelledError:
+            start.add_done_callback(self._discard_started)
+            raise
         metrics.CONTAINER_STARTS.inc()
-        if not await asyncio.to_thread(self._engine.wait_ready, box, self._start_timeout_s):
+        try:
+            ready = await asyncio.to_thread(self._engine.wait_ready, box, self._start_timeout_s)
+        except asyncio.CancelledError:
+            self.discard(box)
+            raise
+        if not ready:
             self.discard(box)
             raise EngineError(f"a sandbox container ({flavour.value}) did not become ready")
         pool = self._pools[flavour]
