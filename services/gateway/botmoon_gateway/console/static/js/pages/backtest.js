@@ -4,6 +4,7 @@ import { api, query } from "../api.js";
 import { candleChart, equityChart, returnsChart } from "../charts.js";
 import { badge, card, clear, download, field, h, json, num, signClass, time, toMs, uid } from "../dom.js";
 import { codeEditor, savedDraft } from "../editor.js";
+import { marketPicker } from "../market.js";
 import { attempt, notice } from "../notice.js";
 import { dataTable } from "../table.js";
 
@@ -61,21 +62,10 @@ export async function render(main, params) {
 }
 
 async function backtestForm(resultBox, historyBox) {
-  const symbols = await attempt(() => api("/api/backtest/symbols")) || { symbols: [], timeframes: ["1h"] };
+  const { market, timeframe, chosen: chosenMarket } = await marketPicker("bt");
   const editor = codeEditor({ id: "bt-code", label: "Strategy code", value: savedDraft() });
   const params = h("textarea", { id: "bt-params", class: "code", rows: 3, spellcheck: "false" });
   params.value = "{}";
-  const market = h("select", { id: "bt-symbol" }, symbols.symbols.map((s) => h("option",
-    { value: `${s.exchange}|${s.symbol}|${s.type}` }, `${s.symbol} · ${s.exchange} · ${s.type.replace("CRYPTO_", "")}`)));
-  const timeframe = h("select", { id: "bt-timeframe" });
-  const fillTimeframes = () => {
-    const chosen = symbols.symbols.find((s) => `${s.exchange}|${s.symbol}|${s.type}` === market.value);
-    const list = chosen && chosen.timeframes.length ? chosen.timeframes : symbols.timeframes;
-    const keep = timeframe.value || "1h";
-    timeframe.replaceChildren(...list.map((tf) => h("option", { value: tf, selected: tf === keep }, tf)));
-  };
-  market.addEventListener("change", fillTimeframes);
-  fillTimeframes();
   const modeId = uid("mode");
   const byLimit = h("input", { type: "radio", name: modeId, id: `${modeId}-n`, value: "limit", checked: true });
   const byRange = h("input", { type: "radio", name: modeId, id: `${modeId}-r`, value: "range" });
@@ -127,10 +117,9 @@ async function backtestForm(resultBox, historyBox) {
     } catch (error) {
       throw new Error(`Strategy parameters: not valid JSON (${error.message})`);
     }
-    const [exchange, symbol, type] = market.value.split("|");
     const directions = [long.checked && "long", short.checked && "short"].filter(Boolean);
     if (!directions.length) throw new Error("Directions: choose long, short or both");
-    const config = { exchange, symbol, symbol_type: type, timeframe: timeframe.value,
+    const config = { ...chosenMarket(),
       initial_capital: Number(capital.value), commission_rate: Number(fees.value) / 100,
       enabled_directions: directions, check_lookahead: lookahead.checked };
     if (byRange.checked) {

@@ -4,6 +4,7 @@ import { api, events, query } from "../api.js";
 import { stitchedChart } from "../charts.js";
 import { badge, card, clear, field, h, num, time } from "../dom.js";
 import { codeEditor, savedDraft } from "../editor.js";
+import { marketPicker } from "../market.js";
 import { attempt, notice } from "../notice.js";
 import { dataTable } from "../table.js";
 
@@ -60,22 +61,11 @@ export function parseValues(text) {
 }
 
 async function sweepForm(resultBox, historyBox) {
-  const symbols = await attempt(() => api("/api/backtest/symbols")) || { symbols: [], timeframes: ["1h"] };
+  const { market, timeframe, chosen: chosenMarket } = await marketPicker("sw");
   const templates = await attempt(() => api(`/api/backtest/example${query({ name: TEMPLATE })}`));
   const editor = codeEditor({ id: "sw-code", label: "Strategy code", value: savedDraft() });
   const fixed = h("textarea", { id: "sw-fixed", class: "code", rows: 2, spellcheck: "false" });
   fixed.value = "{}";
-  const market = h("select", { id: "sw-symbol" }, symbols.symbols.map((s) => h("option",
-    { value: `${s.exchange}|${s.symbol}|${s.type}` }, `${s.symbol} · ${s.exchange} · ${s.type.replace("CRYPTO_", "")}`)));
-  const timeframe = h("select", { id: "sw-timeframe" });
-  const fillTimeframes = () => {
-    const chosen = symbols.symbols.find((s) => `${s.exchange}|${s.symbol}|${s.type}` === market.value);
-    const list = chosen && chosen.timeframes.length ? chosen.timeframes : symbols.timeframes;
-    const keep = timeframe.value || "1h";
-    timeframe.replaceChildren(...list.map((tf) => h("option", { value: tf, selected: tf === keep }, tf)));
-  };
-  market.addEventListener("change", fillTimeframes);
-  fillTimeframes();
   const limit = h("input", { id: "sw-limit", type: "number", min: 10, max: 1000000, value: 1000 });
   const start = h("input", { id: "sw-start", type: "date" });
   const end = h("input", { id: "sw-end", type: "date" });
@@ -120,8 +110,7 @@ async function sweepForm(resultBox, historyBox) {
       }
     });
     if (!Object.keys(space).length) throw new Error("Parameters: name at least one, with its values");
-    const [exchange, symbol, type] = market.value.split("|");
-    const config = { exchange, symbol, symbol_type: type, timeframe: timeframe.value };
+    const config = chosenMarket();
     if (start.value) config.start = `${start.value}T00:00:00Z`;
     if (end.value) config.end = `${end.value}T23:59:59Z`;
     if (limit.value && !(start.value && end.value)) config.limit = Number(limit.value);
